@@ -1,0 +1,262 @@
+//! Which brand a domain belongs to, which brand a message claims, and which domains imitate one.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::domain::registrable_domain;
+use crate::knowledge::{Brand, DomainLists};
+use crate::normalize::normalize_str;
+
+/// Words in a host that, next to a brand label, make a lookalike more likely.
+const LURE_WORDS: &[&str] = &[
+    "login", "signin", "sign-in", "verify", "verification", "secure", "security", "account",
+    "update", "support", "service", "billing", "payment", "confirm", "auth", "prime", "member",
+    "customer", "help", "info", "center", "centre", "jp", "cojp", "co-jp", "order", "delivery",
+];
+
+/// A brand lookalike: which brand and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookalike {
+    pub brand: usize,
+    pub reason: &'static str,
+}
+
+#[derive(Debug)]
+pub struct BrandIndex {
+    pub brands: Vec<Brand>,
+    /// Registrable domain → brand index.
+    owners: HashMap<String, usize>,
+    /// Brand names in normalised text; pattern index → brand index.
+    names: Option<AhoCorasick>,
+    name_owner: Vec<usize>,
+    /// Lookalike labels (skeletons) → brand index.
+    labels: Vec<(String, usize)>,
+    cheap_tlds: Vec<String>,
+}
+
+impl BrandIndex {
+    pub fn new(brands: &[Brand], lists: &DomainLists) -> Self {
+        let mut owners = HashMap::new();
+        let mut name_patterns = Vec::new();
+        let mut name_owner = Vec::new();
+        let mut labels = Vec::new();
+        for (i, b) in brands.iter().enumerate() {
+            for d in b.domains.iter().chain(b.service_domains.iter()) {
+                owners.insert(d.to_ascii_lowercase(), i);
+            }
+            for n in &b.names {
+                let n = normalize_str(n);
+                if !n.trim().is_empty() {
+                    name_patterns.push(n);
+                    name_owner.push(i);
+                }
+            }
+            for l in &b.lookalike_labels {
+                labels.push((skeleton(l), i));
+            }
+        }
+        let names = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&name_patterns)
+            .ok();
+        BrandIndex {
+            brands: brands.to_vec(),
+            owners,
+            names,
+            name_owner,
+            labels,
+            cheap_tlds: lists.cheap_tlds.clone(),
+        }
+    }
+
+    /// The brand owning a host (by registrable domain), if any.
+    pub fn owner_of_host(&self, host: &str) -> Option<usize> {
+        let reg = registrable_domain(host)?;
+        self.owners.get(&reg).copied()
+    }
+
+    pub fn owner_of_domain(&self, registrable: &str) -> Option<usize> {
+        self.owners.get(registrable).copied()
+    }
+
+    pub fn id(&self, brand: usize) -> &str {
+        self.brands.get(brand).map(|b| b.id.as_str()).unwrap_or("")
+    }
+
+    /// Brand mentions in normalised text: (brand index, byte range).
+    pub fn mentions<'a>(
+        &'a self,
+        normalized: &'a str,
+    ) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + 'a {
+        self.names
+            .iter()
+            .flat_map(move |ac| ac.find_iter(normalized))
+            .filter(move |m| is_word_boundary(normalized, m.start(), m.end()))
+            .filter_map(|m| {
+                let owner = *self.name_owner.get(m.pattern().as_usize())?;
+                Some((owner, m.range()))
+            })
+    }
+
+    /// The brand a short text (display name, subject) names, if any.
+    pub fn named_in(&self, text: &str) -> Option<usize> {
+        let n = normalize_str(text);
+        let first = self.mentions(&n).map(|(b, _)| b).next();
+        first
+    }
+
+    /// Whether a host imitates a brand it does not belong to.
+    pub fn lookalike(&self, host: &str) -> Option<Lookalike> {
+        if self.owner_of_host(host).is_some() {
+            return None;
+        }
+        let reg = registrable_domain(host).unwrap_or_else(|| host.to_string());
+        let tld = reg.rsplit('.').next().unwrap_or("");
+        let cheap = self.cheap_tlds.iter().any(|t| t == tld);
+        let skel = skeleton(host);
+        // A brand's own domain written inside another host: amazon.co.jp.evil.top.
+        for (domain, &brand) in &self.owners {
+            if contains_at_label_boundary(host, domain) {
+                return Some(Lookalike { brand, reason: "brand_domain_inside" });
+            }
+        }
+        for label in skel.split(['.', '-', '_']) {
+            for (brand_label, brand) in &self.labels {
+                if label == brand_label {
+                    return Some(Lookalike { brand: *brand, reason: "brand_label" });
+                }
+                if brand_label.len() >= 5 && edit_distance_at_most_one(label, brand_label) {
+                    return Some(Lookalike { brand: *brand, reason: "edit_distance" });
+                }
+            }
+        }
+        for (brand_label, brand) in &self.labels {
+            if brand_label.len() >= 5 && skel.contains(brand_label.as_str()) {
+                let lure = LURE_WORDS.iter().any(|w| skel.contains(w));
+                if cheap || lure {
+                    return Some(Lookalike { brand: *brand, reason: "brand_inside_label" });
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `needle` inside `host` starting and ending at label or hyphen boundaries.
+fn contains_at_label_boundary(host: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
+    let bytes = host.as_bytes();
+    let boundary = |i: Option<&u8>| matches!(i, None | Some(b'.') | Some(b'-'));
+    host.match_indices(needle).any(|(i, _)| {
+        let before = i.checked_sub(1).and_then(|j| bytes.get(j));
+        boundary(before) && boundary(bytes.get(i + needle.len()))
+    })
+}
+
+/// A host's letters with look-alike digits and letter pairs folded: `arnaz0n` → `amazon`.
+pub fn skeleton(host: &str) -> String {
+    let n = normalize_str(host);
+    let folded: String = n
+        .chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' | '!' | '|' => 'l',
+            '3' => 'e',
+            '4' | '@' => 'a',
+            '5' | '$' => 's',
+            '7' => 't',
+            _ => c,
+        })
+        .collect();
+    folded.replace("rn", "m").replace("vv", "w")
+}
+
+fn is_word_boundary(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let ascii_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    // Japanese names (アマゾン) have no word boundaries; Latin names need them.
+    let first = text[start..].chars().next();
+    if first.is_some_and(|c| c.is_ascii()) {
+        !ascii_word(before) && !ascii_word(after)
+    } else {
+        true
+    }
+}
+
+/// Levenshtein distance ≤ 1, without allocating.
+fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return false; // identical is not "close", it is equal
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        short[prefix + 1..] == long[prefix + 1..]
+            || (prefix + 1 < short.len()
+                && short[prefix] == long[prefix + 1]
+                && short[prefix + 1] == long[prefix]
+                && short[prefix + 2..] == long[prefix + 2..])
+    } else {
+        short[prefix..] == long[prefix + 1..]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amazon_index() -> BrandIndex {
+        let k = crate::Knowledge::embedded().expect("embedded");
+        BrandIndex::new(&k.brands, &k.lists)
+    }
+
+    #[test]
+    fn owners_follow_registrable_domains() {
+        let idx = amazon_index();
+        assert_eq!(idx.owner_of_host("www.amazon.co.jp").map(|b| idx.id(b)), Some("amazon"));
+        assert_eq!(idx.owner_of_host("amazon.co.jp.evil.top"), None);
+        assert_eq!(idx.owner_of_host("amazon-co-jp.shop"), None);
+    }
+
+    #[test]
+    fn lookalikes_are_caught() {
+        let idx = amazon_index();
+        for host in [
+            "amazon.co.jp.evil.top",
+            "amazon-co-jp.shop",
+            "amaz0n-co-jp.xyz",
+            "www.arnazon.com",
+            "amazom.com",
+            "secure-amazon-login.example",
+        ] {
+            assert!(idx.lookalike(host).is_some(), "{host} should be a lookalike");
+        }
+        for host in ["www.amazon.co.jp", "example.com", "smile.amazon.com", "lists.debian.org"] {
+            assert!(idx.lookalike(host).is_none(), "{host} should not be a lookalike");
+        }
+    }
+
+    #[test]
+    fn edit_distance_one() {
+        assert!(edit_distance_at_most_one("amazom", "amazon"));
+        assert!(edit_distance_at_most_one("amazn", "amazon"));
+        assert!(edit_distance_at_most_one("amazoon", "amazon"));
+        assert!(edit_distance_at_most_one("amzaon", "amazon"));
+        assert!(!edit_distance_at_most_one("amazon", "amazon"));
+        assert!(!edit_distance_at_most_one("amerika", "amazon"));
+    }
+
+    #[test]
+    fn skeleton_folds_digits_and_pairs() {
+        assert_eq!(skeleton("arnaz0n"), "amazon");
+        assert_eq!(skeleton("Аmazon"), "amazon");
+    }
+}

@@ -1,0 +1,205 @@
+//! Pattern rules (R1–R4 and user rules) compiled once into one `RegexSet` prefilter
+//! plus one regex per pattern for evidence spans.
+
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+use crate::knowledge::{KnowledgeError, Rule};
+use crate::message::Span;
+
+/// At most this many evidence spans are kept per rule.
+const MAX_EVIDENCE_PER_RULE: usize = 3;
+/// A size limit generous enough for a few hundred Unicode patterns.
+const REGEX_SIZE_LIMIT: usize = 64 * 1024 * 1024;
+
+/// A rule match: which rule, where in the normalised text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleMatch {
+    pub rule: usize,
+    pub spans: Vec<Span>,
+}
+
+#[derive(Debug)]
+struct CompiledPattern {
+    rule: usize,
+    regex: Regex,
+}
+
+#[derive(Debug)]
+pub struct ContentRules {
+    set: RegexSet,
+    patterns: Vec<CompiledPattern>,
+    /// Per rule: compiled `except` patterns.
+    excepts: Vec<Vec<Regex>>,
+    windows: Vec<usize>,
+    needs_brand_claim: Vec<bool>,
+}
+
+/// Word boundaries in the rules mean ASCII word boundaries: Unicode `\b` keeps the regex
+/// engine off its fast DFA on Japanese text (a 100× slowdown), and Japanese has no
+/// word boundaries to find anyway.
+pub fn prepare(pattern: &str) -> String {
+    pattern.replace(r"\b", r"(?-u:\b)").replace(r"\B", r"(?-u:\B)")
+}
+
+fn build(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(&prepare(pattern))
+        .case_insensitive(true)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+}
+
+impl ContentRules {
+    /// Compile the patterns of `rules` (indices are positions in `rules`).
+    pub fn compile(rules: &[Rule]) -> Result<Self, KnowledgeError> {
+        let mut sources = Vec::new();
+        let mut patterns = Vec::new();
+        let mut excepts = Vec::with_capacity(rules.len());
+        for (i, rule) in rules.iter().enumerate() {
+            for p in rule.patterns.all() {
+                let regex = build(p).map_err(|e| pattern_error(rule, p, e))?;
+                patterns.push(CompiledPattern { rule: i, regex });
+                sources.push(prepare(p));
+            }
+            let ex = rule
+                .except
+                .all()
+                .map(|p| build(p).map_err(|e| pattern_error(rule, p, e)))
+                .collect::<Result<Vec<_>, _>>()?;
+            excepts.push(ex);
+        }
+        let set = RegexSetBuilder::new(&sources)
+            .case_insensitive(true)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .dfa_size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(|e| KnowledgeError::Pattern {
+                file: "(all rules)".into(),
+                rule: "(set)".into(),
+                pattern: String::new(),
+                message: e.to_string(),
+            })?;
+        Ok(ContentRules {
+            set,
+            patterns,
+            excepts,
+            windows: rules.iter().map(|r| r.except_window).collect(),
+            needs_brand_claim: rules.iter().map(|r| r.needs_brand_claim).collect(),
+        })
+    }
+
+    /// Every rule that matches `text` (normalised), with its evidence spans.
+    pub fn matches(&self, text: &str, brand_claimed: bool) -> Vec<RuleMatch> {
+        let mut out: Vec<RuleMatch> = Vec::new();
+        for idx in self.set.matches(text).iter() {
+            let Some(p) = self.patterns.get(idx) else {
+                continue;
+            };
+            if self.needs_brand_claim[p.rule] && !brand_claimed {
+                continue;
+            }
+            let existing = out.iter().position(|m| m.rule == p.rule);
+            let have = existing.map(|i| out[i].spans.len()).unwrap_or(0);
+            if have >= MAX_EVIDENCE_PER_RULE {
+                continue;
+            }
+            let spans: Vec<Span> = p
+                .regex
+                .find_iter(text)
+                .map(|m| Span::new(m.start(), m.end()))
+                .filter(|s| !self.excepted(p.rule, text, *s))
+                .take(MAX_EVIDENCE_PER_RULE - have)
+                .collect();
+            if spans.is_empty() {
+                continue;
+            }
+            match existing {
+                Some(i) => out[i].spans.extend(spans),
+                None => out.push(RuleMatch { rule: p.rule, spans }),
+            }
+        }
+        out
+    }
+
+    fn excepted(&self, rule: usize, text: &str, span: Span) -> bool {
+        let excepts = &self.excepts[rule];
+        if excepts.is_empty() {
+            return false;
+        }
+        let window = self.windows[rule];
+        let start = floor_char_boundary(text, span.start.saturating_sub(window));
+        let end = ceil_char_boundary(text, (span.end + window).min(text.len()));
+        let around = &text[start..end];
+        excepts.iter().any(|r| r.is_match(around))
+    }
+}
+
+fn pattern_error(rule: &Rule, pattern: &str, e: regex::Error) -> KnowledgeError {
+    KnowledgeError::Pattern {
+        file: String::new(),
+        rule: rule.id.clone(),
+        pattern: pattern.to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(s.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::{Localized, Patterns, Severity};
+
+    fn rule(id: &str, patterns: &[&str], except: &[&str]) -> Rule {
+        Rule {
+            id: id.into(),
+            family: "R1".into(),
+            severity: Severity::High,
+            weight: None,
+            patterns: Patterns {
+                ja: vec![],
+                en: patterns.iter().map(|s| s.to_string()).collect(),
+            },
+            except: Patterns {
+                ja: vec![],
+                en: except.iter().map(|s| s.to_string()).collect(),
+            },
+            except_window: 30,
+            needs_brand_claim: false,
+            explain: Localized::default(),
+            advice: vec![],
+            replies: vec![],
+        }
+    }
+
+    #[test]
+    fn matches_give_spans_and_respect_except() {
+        let rules = vec![
+            rule("pw", &["password"], &["never ask"]),
+            rule("gift", &["gift card"], &[]),
+        ];
+        let c = ContentRules::compile(&rules).expect("compiles");
+        let m = c.matches("please send your password now", false);
+        assert_eq!(m, vec![RuleMatch { rule: 0, spans: vec![Span::new(17, 25)] }]);
+        assert!(c.matches("we will never ask for your password", false).is_empty());
+        let m = c.matches("a gift card and a gift card", false);
+        assert_eq!(m[0].spans.len(), 2);
+    }
+
+    #[test]
+    fn bad_pattern_is_a_clear_error() {
+        let err = ContentRules::compile(&[rule("bad", &["(unclosed"], &[])]).unwrap_err();
+        assert!(err.to_string().contains("bad"), "{err}");
+    }
+}

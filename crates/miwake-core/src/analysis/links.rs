@@ -1,0 +1,225 @@
+//! Where every link really goes, judged without opening it.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::brands::BrandIndex;
+use crate::analysis::Hit;
+use crate::domain::{
+    embedded_urls, is_internationalized, is_ip_literal, parse_url, registrable_domain,
+    unwrap_click_wrapper,
+};
+use crate::knowledge::DomainLists;
+use crate::message::{Link, LinkOrigin};
+use crate::report::{Evidence, LinkReport};
+
+/// At most this many links of one finding are cited as evidence.
+const MAX_EVIDENCE: usize = 5;
+
+/// Judge every link; returns the link reports and the findings they cause.
+pub fn analyze_links(
+    links: &[Link],
+    brands: &BrandIndex,
+    lists: &DomainLists,
+    claimed_brand: Option<usize>,
+) -> (Vec<LinkReport>, Vec<Hit>) {
+    let mut reports = Vec::with_capacity(links.len());
+    let mut by_rule: BTreeMap<&'static str, Vec<Evidence>> = BTreeMap::new();
+    for (index, link) in links.iter().enumerate() {
+        let (report, rules) = judge_link(link, brands, lists, claimed_brand);
+        for rule in rules {
+            let evidence = by_rule.entry(rule).or_default();
+            if evidence.len() < MAX_EVIDENCE {
+                let shown = format!("{} → {}", link.text, report.host.as_deref().unwrap_or(&link.href));
+                evidence.push(Evidence::link(index, shown, link.span));
+            }
+        }
+        reports.push(report);
+    }
+    let hits = by_rule
+        .into_iter()
+        .map(|(rule, evidence)| Hit { rule, evidence })
+        .collect();
+    (reports, hits)
+}
+
+fn judge_link(
+    link: &Link,
+    brands: &BrandIndex,
+    lists: &DomainLists,
+    claimed_brand: Option<usize>,
+) -> (LinkReport, Vec<&'static str>) {
+    let unwrapped = unwrap_click_wrapper(&link.href);
+    let target = unwrapped.as_deref().unwrap_or(&link.href);
+    let parts = parse_url(target);
+    let host = parts.as_ref().map(|p| p.host.clone()).filter(|h| !h.is_empty());
+    let registrable = host.as_deref().and_then(registrable_domain);
+    let owner = registrable.as_deref().and_then(|d| brands.owner_of_domain(d));
+    let mut findings: Vec<&'static str> = Vec::new();
+    let mut flag = |id: &'static str| findings.push(id);
+
+    let scheme = parts.as_ref().map(|p| p.scheme.as_str()).unwrap_or("");
+    if matches!(scheme, "javascript" | "data" | "vbscript") {
+        flag("link.dangerous_scheme");
+    }
+    if link.origin == LinkOrigin::HtmlForm {
+        flag("link.form");
+    }
+    if let Some(host) = host.as_deref() {
+        if is_ip_literal(host) {
+            flag("link.ip_host");
+        }
+        if is_internationalized(host) {
+            flag("link.punycode");
+        }
+        if owner.is_none() && brands.lookalike(host).is_some() {
+            flag("link.brand_lookalike");
+        }
+        let reg = registrable.as_deref().unwrap_or(host);
+        if lists.shorteners.iter().any(|s| s == reg) {
+            flag("link.shortener");
+        }
+        if lists.off_platform.iter().any(|s| s == reg) {
+            flag("link.off_platform_app");
+        }
+        let tld = reg.rsplit('.').next().unwrap_or("");
+        if owner.is_none() && lists.cheap_tlds.iter().any(|t| t == tld) {
+            flag("link.cheap_tld");
+        }
+        if let Some(mismatch) = visible_text_mismatch(link, registrable.as_deref(), owner, brands) {
+            flag(mismatch);
+        }
+        if owner.is_some() {
+            if let Some(p) = parts.as_ref() {
+                if redirects_elsewhere(p.rest, brands) {
+                    flag("link.open_redirect");
+                }
+            }
+        }
+        let is_web = matches!(scheme, "http" | "https");
+        if is_web && claimed_brand.is_some() && owner.is_none() && !is_ip_literal(host) {
+            flag("link.foreign_in_brand_claim");
+        }
+    }
+    let report = LinkReport {
+        href: link.href.clone(),
+        text: link.text.clone(),
+        origin: link.origin,
+        span: link.span,
+        unwrapped,
+        host,
+        registrable_domain: registrable,
+        owner: owner.map(|b| brands.id(b).to_string()),
+        findings: findings.iter().map(|f| f.to_string()).collect(),
+    };
+    (report, findings)
+}
+
+/// An anchor whose visible text names one domain but whose target is another.
+fn visible_text_mismatch(
+    link: &Link,
+    target_domain: Option<&str>,
+    target_owner: Option<usize>,
+    brands: &BrandIndex,
+) -> Option<&'static str> {
+    if link.origin != LinkOrigin::HtmlAnchor {
+        return None;
+    }
+    let shown_host = host_in_visible_text(&link.text)?;
+    let shown_domain = registrable_domain(&shown_host)?;
+    if Some(shown_domain.as_str()) == target_domain {
+        return None;
+    }
+    let shown_owner = brands.owner_of_domain(&shown_domain);
+    match (shown_owner, target_owner) {
+        (Some(a), Some(b)) if a == b => None,
+        (Some(_), _) => Some("link.visible_brand_target_foreign"),
+        _ => Some("link.text_target_mismatch"),
+    }
+}
+
+/// A host written in a link's visible text (`https://www.amazon.co.jp/…`, `amazon.co.jp`).
+fn host_in_visible_text(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() || t.contains(char::is_whitespace) || !t.contains('.') {
+        return None;
+    }
+    let parts = parse_url(t)?;
+    let host = parts.host;
+    let looks_like_host = host.contains('.')
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && host.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()));
+    looks_like_host.then_some(host)
+}
+
+/// A brand URL whose query carries a URL to a domain no brand owns (open redirect).
+fn redirects_elsewhere(rest: &str, brands: &BrandIndex) -> bool {
+    embedded_urls(rest).any(|u| {
+        parse_url(&u)
+            .map(|p| brands.owner_of_host(&p.host).is_none() && !p.host.is_empty())
+            .unwrap_or(false)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> (BrandIndex, DomainLists) {
+        let k = crate::Knowledge::embedded().expect("embedded");
+        (BrandIndex::new(&k.brands, &k.lists), k.lists)
+    }
+
+    fn anchor(href: &str, text: &str) -> Link {
+        Link {
+            href: href.into(),
+            text: text.into(),
+            origin: LinkOrigin::HtmlAnchor,
+            span: None,
+        }
+    }
+
+    fn findings_of(link: Link, claimed: Option<usize>) -> Vec<&'static str> {
+        let (b, l) = index();
+        judge_link(&link, &b, &l, claimed).1
+    }
+
+    #[test]
+    fn brand_text_with_foreign_target() {
+        let f = findings_of(anchor("http://203.0.113.5/signin", "https://www.amazon.co.jp/"), None);
+        assert!(f.contains(&"link.visible_brand_target_foreign"), "{f:?}");
+        assert!(f.contains(&"link.ip_host"), "{f:?}");
+    }
+
+    #[test]
+    fn genuine_brand_link_is_clean() {
+        let f = findings_of(anchor("https://www.amazon.co.jp/gp/your-account/order-history", "注文履歴"), Some(0));
+        assert!(f.is_empty(), "{f:?}");
+        let f = findings_of(anchor("https://www.amazon.com/x", "amazon.co.jp"), Some(0));
+        assert!(f.is_empty(), "same brand, other country site: {f:?}");
+    }
+
+    #[test]
+    fn lookalike_shortener_and_scheme() {
+        let f = findings_of(anchor("https://amazon-co-jp.shop/login", "ログイン"), None);
+        assert!(f.contains(&"link.brand_lookalike"), "{f:?}");
+        let f = findings_of(anchor("https://bit.ly/3abc", "here"), None);
+        assert!(f.contains(&"link.shortener"), "{f:?}");
+        let f = findings_of(anchor("javascript:alert(1)", "click"), None);
+        assert!(f.contains(&"link.dangerous_scheme"), "{f:?}");
+    }
+
+    #[test]
+    fn safelinks_are_unwrapped_before_judging() {
+        let href = "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Famazon-verify.top%2Flogin&data=1";
+        let f = findings_of(anchor(href, "Amazon"), Some(0));
+        assert!(f.contains(&"link.brand_lookalike"), "{f:?}");
+    }
+
+    #[test]
+    fn open_redirect_on_brand_domain() {
+        let f = findings_of(anchor("https://www.amazon.co.jp/redirect?url=https%3A%2F%2Fevil.example%2F", "x"), None);
+        assert!(f.contains(&"link.open_redirect"), "{f:?}");
+    }
+}

@@ -1,0 +1,228 @@
+//! The analysis pipeline: message → facts, findings, intent → verdict.
+//!
+//! Where to look: pattern rules (R1–R4) in [`content_rules`], links in [`links`],
+//! headers in [`sender`], attachments in [`attachments`], brands and lookalikes in
+//! [`brands`], message kind in [`intent`], the score and advice in [`verdict`].
+
+pub mod attachments;
+pub mod brands;
+pub mod content_rules;
+pub mod intent;
+pub mod links;
+pub mod sender;
+pub mod verdict;
+
+use crate::facts::{FactExtractor, Facts};
+use crate::ingest::{ingest, Limits};
+use crate::knowledge::{Knowledge, KnowledgeError};
+use crate::message::{Link, LinkOrigin, Message, Span};
+use crate::normalize::NormalizedText;
+use crate::report::{Evidence, Report};
+
+use brands::BrandIndex;
+use content_rules::ContentRules;
+use intent::IntentClassifier;
+
+/// A rule that fired, with its evidence, before weighing.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub rule: &'static str,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Hit {
+    pub fn new(rule: &'static str, evidence: Evidence) -> Self {
+        Hit {
+            rule,
+            evidence: vec![evidence],
+        }
+    }
+}
+
+/// Compiled knowledge, built once and shared (it is `Send + Sync`); `analyze` is pure.
+#[derive(Debug)]
+pub struct Analyzer {
+    knowledge: Knowledge,
+    rules: ContentRules,
+    intents: IntentClassifier,
+    brands: BrandIndex,
+    facts: FactExtractor,
+    limits: Limits,
+}
+
+impl Analyzer {
+    pub fn new(knowledge: Knowledge) -> Result<Self, KnowledgeError> {
+        Ok(Analyzer {
+            rules: ContentRules::compile(&knowledge.rules)?,
+            intents: IntentClassifier::compile(&knowledge.intents)?,
+            brands: BrandIndex::new(&knowledge.brands, &knowledge.lists),
+            facts: FactExtractor::new(),
+            limits: Limits::default(),
+            knowledge,
+        })
+    }
+
+    /// An analyzer over the knowledge shipped with miwake.
+    pub fn embedded() -> Result<Self, KnowledgeError> {
+        Self::new(Knowledge::embedded()?)
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
+    pub fn brands(&self) -> &BrandIndex {
+        &self.brands
+    }
+
+    /// Judge raw input: an e-mail (RFC 5322 / MIME) or pasted text.
+    pub fn analyze(&self, raw: &[u8]) -> Report {
+        self.analyze_message(ingest(raw, &self.limits))
+    }
+
+    /// Judge one bare URL, as if a message held nothing but that link. Nothing is fetched.
+    pub fn analyze_url(&self, url: &str) -> Report {
+        let url = url.trim();
+        let message = Message {
+            kind: crate::message::InputKind::PlainText,
+            headers: Default::default(),
+            display_text: url.to_string(),
+            links: vec![Link {
+                href: url.to_string(),
+                text: url.to_string(),
+                origin: LinkOrigin::Text,
+                span: Some(Span::new(0, url.len())),
+            }],
+            attachments: Vec::new(),
+            notes: Vec::new(),
+            raw_size: url.len(),
+        };
+        self.analyze_message(message)
+    }
+
+    /// Judge an already ingested message.
+    pub fn analyze_message(&self, message: Message) -> Report {
+        let normalized = NormalizedText::new(&message.display_text);
+        let facts = self.facts.extract(&normalized);
+        let claimed_brand = self.claimed_brand(&message, &normalized.text);
+        let all_links = merge_links(&message, &facts, &normalized);
+
+        let mut hits = Vec::new();
+        let rule_matches = self.rules.matches(&normalized.text, claimed_brand.is_some());
+        let (link_reports, link_hits) =
+            links::analyze_links(&all_links, &self.brands, &self.knowledge.lists, claimed_brand);
+        hits.extend(link_hits);
+        hits.extend(sender::analyze_sender(&message.headers, &self.brands, &self.knowledge.lists));
+        hits.extend(attachments::analyze_attachments(&message.attachments));
+        hits.extend(input_hits(&message));
+
+        let intent = self.intents.classify(&normalized.text);
+        verdict::build_report(verdict::Parts {
+            knowledge: &self.knowledge,
+            message,
+            normalized: &normalized,
+            facts,
+            rule_matches,
+            hits,
+            link_reports,
+            intent,
+            claimed_brand: claimed_brand.map(|b| self.brands.id(b).to_string()),
+        })
+    }
+
+    /// The brand the message presents itself as: named in the sender's display name or
+    /// address, in the subject, or more than once in the text.
+    fn claimed_brand(&self, message: &Message, normalized: &str) -> Option<usize> {
+        let headers = &message.headers;
+        if let Some(from) = headers.from.as_ref() {
+            let by_name = from.name.as_deref().and_then(|n| self.brands.named_in(n));
+            let by_domain = from.domain().and_then(|d| self.brands.owner_of_host(&d));
+            if let Some(b) = by_name.or(by_domain) {
+                return Some(b);
+            }
+        }
+        if let Some(b) = headers.subject.as_deref().and_then(|s| self.brands.named_in(s)) {
+            return Some(b);
+        }
+        let mut counts = vec![0usize; self.brands.brands.len()];
+        for (brand, _) in self.brands.mentions(normalized).take(64) {
+            counts[brand] += 1;
+        }
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c >= 2)
+            .max_by_key(|(_, &c)| c)
+            .map(|(b, _)| b)
+    }
+}
+
+/// HTML links plus URLs written in the text, without duplicates.
+fn merge_links(message: &Message, facts: &Facts, normalized: &NormalizedText) -> Vec<Link> {
+    let mut links = message.links.clone();
+    for url in &facts.urls {
+        if links.iter().any(|l| same_target(&l.href, &url.url)) {
+            continue;
+        }
+        let span = normalized.to_original(url.span);
+        let text = message
+            .display_text
+            .get(span.start..span.end)
+            .unwrap_or(&url.url)
+            .to_string();
+        links.push(Link {
+            href: url.url.clone(),
+            text,
+            origin: if url.defanged {
+                LinkOrigin::Defanged
+            } else {
+                LinkOrigin::Text
+            },
+            span: Some(span),
+        });
+    }
+    links
+}
+
+fn same_target(a: &str, b: &str) -> bool {
+    let strip = |s: &str| {
+        s.trim()
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_ascii_lowercase()
+    };
+    strip(a) == strip(b)
+}
+
+/// What ingest skipped becomes a finding the user sees.
+fn input_hits(message: &Message) -> Vec<Hit> {
+    message
+        .notes
+        .iter()
+        .filter_map(|note| {
+            let rule = match note.code.as_str() {
+                "empty_input" => "input.empty",
+                "binary_input" => "input.binary",
+                "truncated" => "input.truncated",
+                "too_many_parts" => "input.too_many_parts",
+                "too_deep" => "input.too_deep",
+                "unknown_charset" => "input.unknown_charset",
+                "undecodable_part" => "input.undecodable_part",
+                "html_truncated" => "input.html_truncated",
+                _ => return None,
+            };
+            Some(Hit::new(rule, Evidence::input(note.detail.clone())))
+        })
+        .collect()
+}
+
+/// Map a normalised-text span to the display text.
+pub(crate) fn display_span(normalized: &NormalizedText, span: Span) -> Span {
+    normalized.to_original(span)
+}

@@ -1,0 +1,164 @@
+//! Who sent an e-mail, judged from its headers alone (no DNS): brand claims in the display
+//! name, foreign Reply-To, lookalike sender domains, and the receiving server's verdict.
+
+use crate::analysis::brands::BrandIndex;
+use crate::analysis::Hit;
+use crate::domain::registrable_domain;
+use crate::knowledge::DomainLists;
+use crate::message::{Address, Headers};
+use crate::report::Evidence;
+
+/// Findings about the sender.
+pub fn analyze_sender(headers: &Headers, brands: &BrandIndex, lists: &DomainLists) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    let Some(from) = headers.from.as_ref() else {
+        return hits;
+    };
+    let from_domain = from.domain();
+    let from_reg = from_domain.as_deref().and_then(registrable_domain);
+    let from_owner = from_reg.as_deref().and_then(|d| brands.owner_of_domain(d));
+    let shown = show_address(from);
+
+    if let Some(name) = from.name.as_deref() {
+        if let Some(brand) = brands.named_in(name) {
+            if from_owner != Some(brand) {
+                hits.push(Hit::new("sender.brand_name_foreign_domain", Evidence::header("From", &shown)));
+            }
+        }
+        if let Some(domain) = domain_in_display_name(name) {
+            if registrable_domain(&domain) != from_reg {
+                hits.push(Hit::new("sender.display_name_other_domain", Evidence::header("From", &shown)));
+            }
+        }
+    }
+    if from_owner.is_none() {
+        if let Some(d) = from_domain.as_deref() {
+            if brands.lookalike(d).is_some() {
+                hits.push(Hit::new("sender.lookalike_domain", Evidence::header("From", &shown)));
+            }
+        }
+    }
+    if let Some(hit) = reply_to_elsewhere(headers, from_reg.as_deref(), lists) {
+        hits.push(hit);
+    }
+    if from_owner.is_some() && authenticated_for(headers, from_reg.as_deref()) {
+        let value = headers.authentication_results.first().cloned().unwrap_or_default();
+        hits.push(Hit::new("trust.brand_authenticated", Evidence::header("Authentication-Results", value)));
+    }
+    hits
+}
+
+fn show_address(a: &Address) -> String {
+    match (a.name.as_deref(), a.address.as_deref()) {
+        (Some(n), Some(addr)) => format!("{n} <{addr}>"),
+        (None, Some(addr)) => addr.to_string(),
+        (Some(n), None) => n.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+fn reply_to_elsewhere(headers: &Headers, from_reg: Option<&str>, lists: &DomainLists) -> Option<Hit> {
+    let reply_to = headers.reply_to.first()?;
+    let reg = reply_to.domain().as_deref().and_then(registrable_domain)?;
+    if Some(reg.as_str()) == from_reg {
+        return None;
+    }
+    let evidence = Evidence::header("Reply-To", show_address(reply_to));
+    if lists.free_mail.iter().any(|f| *f == reg) {
+        Some(Hit::new("sender.reply_to_free_mail", evidence))
+    } else {
+        Some(Hit::new("sender.reply_to_other_domain", evidence))
+    }
+}
+
+/// A domain written in a display name: `"amazon.co.jp" <x@example.cn>` → `amazon.co.jp`.
+fn domain_in_display_name(name: &str) -> Option<String> {
+    let lower = crate::normalize::normalize_str(name);
+    lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '@'))
+        .map(|token| token.rsplit('@').next().unwrap_or(token).trim_matches('.'))
+        .filter(|t| t.contains('.') && !t.starts_with('-'))
+        .find(|t| {
+            t.rsplit('.')
+                .next()
+                .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+                && registrable_domain(t).is_some()
+        })
+        .map(str::to_string)
+}
+
+/// The topmost Authentication-Results records an aligned DMARC pass, or a DKIM pass whose
+/// signing domain is the From domain.
+fn authenticated_for(headers: &Headers, from_reg: Option<&str>) -> bool {
+    let (Some(top), Some(from_reg)) = (headers.authentication_results.first(), from_reg) else {
+        return false;
+    };
+    let lower = top.to_ascii_lowercase();
+    let aligned = |key: &str| {
+        lower
+            .split(';')
+            .filter(|clause| clause.contains(&format!("{key}=pass")))
+            .any(|clause| {
+                clause.split_whitespace().any(|prop| {
+                    let domain = prop
+                        .strip_prefix("header.from=")
+                        .or_else(|| prop.strip_prefix("header.d="))
+                        .or_else(|| prop.strip_prefix("header.i=@"));
+                    domain
+                        .map(|d| d.trim_matches(|c: char| c == '"' || c == ')' || c == '('))
+                        .and_then(registrable_domain)
+                        .is_some_and(|d| d == from_reg)
+                })
+            })
+    };
+    aligned("dmarc") || aligned("dkim")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (BrandIndex, DomainLists) {
+        let k = crate::Knowledge::embedded().expect("embedded");
+        (BrandIndex::new(&k.brands, &k.lists), k.lists)
+    }
+
+    fn from(name: &str, addr: &str) -> Headers {
+        Headers {
+            from: Some(Address { name: Some(name.into()), address: Some(addr.into()) }),
+            ..Headers::default()
+        }
+    }
+
+    fn rules(h: &Headers) -> Vec<&'static str> {
+        let (b, l) = setup();
+        analyze_sender(h, &b, &l).into_iter().map(|h| h.rule).collect()
+    }
+
+    #[test]
+    fn brand_display_name_with_foreign_domain() {
+        let r = rules(&from("Amazon.co.jp", "info@account-update.cn"));
+        assert!(r.contains(&"sender.brand_name_foreign_domain"), "{r:?}");
+        assert!(r.contains(&"sender.display_name_other_domain"), "{r:?}");
+        let r = rules(&from("Аmazon", "support@example.top"));
+        assert!(r.contains(&"sender.brand_name_foreign_domain"), "cyrillic А: {r:?}");
+    }
+
+    #[test]
+    fn genuine_brand_sender_is_trusted_only_with_aligned_pass() {
+        let mut h = from("Amazon.co.jp", "shipment-tracking@amazon.co.jp");
+        assert!(rules(&h).is_empty());
+        h.authentication_results = vec!["mx.example.net; dkim=pass header.i=@amazon.co.jp; spf=pass; dmarc=pass (p=QUARANTINE) header.from=amazon.co.jp".into()];
+        assert_eq!(rules(&h), vec!["trust.brand_authenticated"]);
+        let mut g = from("Amazon", "someone@gmail.com");
+        g.authentication_results = vec!["mx; dmarc=pass header.from=gmail.com".into()];
+        assert!(!rules(&g).contains(&"trust.brand_authenticated"));
+    }
+
+    #[test]
+    fn reply_to_free_mail() {
+        let mut h = from("Shop", "shop@example.com");
+        h.reply_to = vec![Address { name: None, address: Some("refund.desk@gmail.com".into()) }];
+        assert_eq!(rules(&h), vec!["sender.reply_to_free_mail"]);
+    }
+}

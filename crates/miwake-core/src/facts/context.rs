@@ -1,0 +1,130 @@
+//! Context words (carriers, "tracking number", "phone") found once per text with one
+//! Aho–Corasick pass, then looked up near each number candidate.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::{ascii_bounded, Carrier};
+use crate::message::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cue {
+    Carrier(Carrier),
+    TrackingLabel,
+    PhoneLabel,
+}
+
+const WORDS: &[(&str, Cue)] = &[
+    ("ヤマト", Cue::Carrier(Carrier::Yamato)),
+    ("クロネコ", Cue::Carrier(Carrier::Yamato)),
+    ("宅急便", Cue::Carrier(Carrier::Yamato)),
+    ("yamato", Cue::Carrier(Carrier::Yamato)),
+    ("kuroneko", Cue::Carrier(Carrier::Yamato)),
+    ("佐川", Cue::Carrier(Carrier::Sagawa)),
+    ("飛脚", Cue::Carrier(Carrier::Sagawa)),
+    ("sagawa", Cue::Carrier(Carrier::Sagawa)),
+    ("日本郵便", Cue::Carrier(Carrier::JapanPost)),
+    ("ゆうパック", Cue::Carrier(Carrier::JapanPost)),
+    ("ゆうパケット", Cue::Carrier(Carrier::JapanPost)),
+    ("ゆうメール", Cue::Carrier(Carrier::JapanPost)),
+    ("郵便", Cue::Carrier(Carrier::JapanPost)),
+    ("レターパック", Cue::Carrier(Carrier::JapanPost)),
+    ("クリックポスト", Cue::Carrier(Carrier::JapanPost)),
+    ("書留", Cue::Carrier(Carrier::JapanPost)),
+    ("japan post", Cue::Carrier(Carrier::JapanPost)),
+    ("japanpost", Cue::Carrier(Carrier::JapanPost)),
+    ("fedex", Cue::Carrier(Carrier::Fedex)),
+    ("フェデックス", Cue::Carrier(Carrier::Fedex)),
+    ("dhl", Cue::Carrier(Carrier::Dhl)),
+    ("usps", Cue::Carrier(Carrier::Usps)),
+    ("ups", Cue::Carrier(Carrier::Ups)),
+    ("追跡番号", Cue::TrackingLabel),
+    ("伝票番号", Cue::TrackingLabel),
+    ("お問い合わせ番号", Cue::TrackingLabel),
+    ("お問合せ番号", Cue::TrackingLabel),
+    ("お問合わせ番号", Cue::TrackingLabel),
+    ("問い合わせ番号", Cue::TrackingLabel),
+    ("送り状番号", Cue::TrackingLabel),
+    ("荷物番号", Cue::TrackingLabel),
+    ("配送番号", Cue::TrackingLabel),
+    ("追跡", Cue::TrackingLabel),
+    ("tracking", Cue::TrackingLabel),
+    ("waybill", Cue::TrackingLabel),
+    ("awb", Cue::TrackingLabel),
+    ("電話", Cue::PhoneLabel),
+    ("携帯", Cue::PhoneLabel),
+    ("連絡先", Cue::PhoneLabel),
+    ("フリーダイヤル", Cue::PhoneLabel),
+    ("tel", Cue::PhoneLabel),
+    ("phone", Cue::PhoneLabel),
+    ("call", Cue::PhoneLabel),
+    ("fax", Cue::PhoneLabel),
+];
+
+/// How far before / after a number a context word may sit, in bytes.
+pub(super) const BEFORE: usize = 64;
+pub(super) const AFTER: usize = 32;
+
+#[derive(Debug)]
+pub(super) struct Context {
+    ac: AhoCorasick,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Hit {
+    pub span: Span,
+    pub cue: Cue,
+}
+
+impl Context {
+    pub fn new() -> Self {
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(WORDS.iter().map(|(w, _)| w))
+            .expect("constant context words must build");
+        Context { ac }
+    }
+
+    /// All context words in the text, in order. ASCII words must stand alone ("ups", not "groups").
+    pub fn scan(&self, text: &str) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for m in self.ac.find_iter(text) {
+            let Some(&(word, cue)) = WORDS.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            if word.is_ascii() && !ascii_bounded(text, m.start(), m.end()) {
+                continue;
+            }
+            hits.push(Hit {
+                span: Span::new(m.start(), m.end()),
+                cue,
+            });
+            if hits.len() >= 4096 {
+                break;
+            }
+        }
+        hits
+    }
+}
+
+/// Context hits near `span` that satisfy `want`, nearest first.
+pub(super) fn near(hits: &[Hit], span: Span, want: impl Fn(Cue) -> bool) -> Vec<Hit> {
+    let lo = span.start.saturating_sub(BEFORE);
+    let hi = span.end.saturating_add(AFTER);
+    let first = hits.partition_point(|h| h.span.end < lo);
+    let mut found: Vec<Hit> = hits[first..]
+        .iter()
+        .take_while(|h| h.span.start <= hi)
+        .filter(|h| (h.span.end <= span.start || h.span.start >= span.end) && want(h.cue))
+        .copied()
+        .collect();
+    found.sort_by_key(|h| distance(h.span, span));
+    found
+}
+
+fn distance(a: Span, b: Span) -> usize {
+    if a.end <= b.start {
+        b.start - a.end
+    } else {
+        a.start.saturating_sub(b.end)
+    }
+}

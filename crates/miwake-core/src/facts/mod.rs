@@ -1,0 +1,241 @@
+//! Facts found in a message's normalised text: order numbers, tracking numbers, URLs,
+//! contacts, amounts, deadlines, gift cards. All spans point into the normalised text.
+
+mod context;
+mod gifts;
+mod messengers;
+mod money;
+mod numbers;
+mod time;
+mod urls;
+
+#[cfg(test)]
+mod tests;
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::message::Span;
+use crate::normalize::NormalizedText;
+
+/// At most this many items of one kind are reported, so hostile input cannot explode output.
+pub const MAX_PER_KIND: usize = 64;
+
+/// A value found in the text and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Found {
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Carrier {
+    Yamato,
+    Sagawa,
+    JapanPost,
+    AmazonLogistics,
+    Ups,
+    Usps,
+    Fedex,
+    Dhl,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tracking {
+    pub number: String,
+    pub carrier: Carrier,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextUrl {
+    /// Refanged, with a scheme (`http://` added to bare domains).
+    pub url: String,
+    /// True when written defanged (`hxxp://`, `[.]`).
+    pub defanged: bool,
+    /// True when written without a scheme (`www.example.com`, `example.top/login`).
+    pub bare: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Messenger {
+    Line,
+    Whatsapp,
+    Telegram,
+    Wechat,
+    Signal,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessengerId {
+    pub app: Messenger,
+    /// The ID or number when one is written next to the app name; empty otherwise.
+    pub id: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Amount {
+    /// ISO 4217: `JPY`, `USD`, `EUR`, `GBP`.
+    pub currency: String,
+    pub value: f64,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    /// Normalised duration in hours when one is given ("24時間以内" → 24, "本日中" → 24).
+    pub hours: Option<u32>,
+    pub span: Span,
+}
+
+/// Everything extracted from one message.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facts {
+    pub order_numbers: Vec<Found>,
+    pub tracking_numbers: Vec<Tracking>,
+    pub urls: Vec<TextUrl>,
+    pub emails: Vec<Found>,
+    pub phones: Vec<Found>,
+    pub messengers: Vec<MessengerId>,
+    pub amounts: Vec<Amount>,
+    /// Calendar dates as written ("11月30日", "2024/12/02", "Dec 2").
+    pub dates: Vec<Found>,
+    pub deadlines: Vec<Deadline>,
+    /// Gift cards, prepaid cards and points ("Amazonギフト券", "Apple gift card", "PayPayポイント").
+    pub gift_cards: Vec<Found>,
+}
+
+/// Extract facts. Compiled patterns live in [`FactExtractor`]; build it once, reuse it.
+#[derive(Debug)]
+pub struct FactExtractor {
+    context: context::Context,
+    numbers: numbers::Numbers,
+    urls: urls::Urls,
+    messengers: messengers::Messengers,
+    money: money::Money,
+    time: time::Time,
+    gifts: gifts::Gifts,
+}
+
+impl FactExtractor {
+    pub fn new() -> Self {
+        FactExtractor {
+            context: context::Context::new(),
+            numbers: numbers::Numbers::new(),
+            urls: urls::Urls::new(),
+            messengers: messengers::Messengers::new(),
+            money: money::Money::new(),
+            time: time::Time::new(),
+            gifts: gifts::Gifts::new(),
+        }
+    }
+
+    pub fn extract(&self, text: &NormalizedText) -> Facts {
+        self.extract_str(&text.text)
+    }
+
+    /// Extract from text that is already in normalised form.
+    pub fn extract_str(&self, text: &str) -> Facts {
+        let mut facts = Facts::default();
+        let has_digit = text.bytes().any(|b| b.is_ascii_digit());
+        if has_digit {
+            let hits = self.context.scan(text);
+            facts.order_numbers = self.numbers.orders(text);
+            facts.tracking_numbers = self.numbers.tracking(text, &hits, &facts.order_numbers);
+            let mut taken: Vec<Span> = facts.order_numbers.iter().map(|f| f.span).collect();
+            taken.extend(facts.tracking_numbers.iter().map(|t| t.span));
+            facts.phones = self.numbers.phones(text, &hits, &taken);
+            facts.amounts = self.money.amounts(text);
+            facts.dates = self.time.dates(text);
+        }
+        facts.emails = self.urls.emails(text);
+        facts.urls = self.urls.urls(text, &facts.emails);
+        facts.messengers = self.messengers.find(text);
+        facts.deadlines = self.time.deadlines(text);
+        facts.gift_cards = self.gifts.find(text);
+        facts
+    }
+}
+
+impl Default for FactExtractor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Compile a constant pattern. Every pattern is compiled by `FactExtractor::new()` in tests.
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("constant fact pattern must compile")
+}
+
+fn byte_before(text: &str, pos: usize) -> Option<u8> {
+    pos.checked_sub(1)
+        .and_then(|p| text.as_bytes().get(p))
+        .copied()
+}
+
+fn byte_after(text: &str, pos: usize) -> Option<u8> {
+    text.as_bytes().get(pos).copied()
+}
+
+fn is_alnum(b: Option<u8>) -> bool {
+    b.is_some_and(|b| b.is_ascii_alphanumeric())
+}
+
+/// No ASCII letter or digit touches the span on either side.
+fn ascii_bounded(text: &str, start: usize, end: usize) -> bool {
+    !is_alnum(byte_before(text, start)) && !is_alnum(byte_after(text, end))
+}
+
+/// A number does not continue past `end` ("-5", ".5", "5").
+fn number_ends(text: &str, end: usize) -> bool {
+    let next = byte_after(text, end);
+    let after = byte_after(text, end + 1);
+    if is_alnum(next) {
+        return false;
+    }
+    !(matches!(next, Some(b'-' | b'.' | b'/' | b',')) && after.is_some_and(|b| b.is_ascii_digit()))
+}
+
+/// A number does not start before `start` ("5-", "5.", "-").
+fn number_starts(text: &str, start: usize) -> bool {
+    let prev = byte_before(text, start);
+    if is_alnum(prev) || matches!(prev, Some(b'+' | b'_')) {
+        return false;
+    }
+    let before = start.checked_sub(1).and_then(|p| byte_before(text, p));
+    !(matches!(prev, Some(b'-' | b'.' | b'/' | b',')) && before.is_some_and(|b| b.is_ascii_digit()))
+}
+
+fn overlaps(spans: &[Span], span: Span) -> bool {
+    spans
+        .iter()
+        .any(|s| s.start < span.end && span.start < s.end)
+}
+
+fn span_of(m: &regex::Match<'_>) -> Span {
+    Span::new(m.start(), m.end())
+}
+
+/// Sort by position and drop items overlapping an earlier, longer-or-equal one.
+fn dedup_overlapping<T>(mut items: Vec<T>, span: impl Fn(&T) -> Span) -> Vec<T> {
+    items.sort_by_key(|t| {
+        let s = span(t);
+        (s.start, std::cmp::Reverse(s.end))
+    });
+    let mut out: Vec<T> = Vec::with_capacity(items.len().min(MAX_PER_KIND));
+    for item in items {
+        let s = span(&item);
+        let clash = out.last().is_some_and(|prev| span(prev).end > s.start);
+        if !clash && out.len() < MAX_PER_KIND {
+            out.push(item);
+        }
+    }
+    out
+}

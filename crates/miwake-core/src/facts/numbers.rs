@@ -1,0 +1,256 @@
+//! Order numbers, tracking numbers and phone numbers.
+
+use regex::Regex;
+
+use super::context::{near, Cue, Hit};
+use super::{
+    ascii_bounded, dedup_overlapping, number_ends, number_starts, overlaps, re, span_of, Carrier,
+    Found, Tracking, MAX_PER_KIND,
+};
+use crate::message::Span;
+
+#[derive(Debug)]
+pub(super) struct Numbers {
+    order: Regex,
+    /// Tracking numbers with a recognisable shape: `tba…`, `1z…`, UPU S10 (`ab123456789jp`).
+    shaped: Regex,
+    /// Digit runs, possibly grouped with dashes or spaces ("1234-5678-9012").
+    digits: Regex,
+    phone_jp: Regex,
+    phone_jp_plain: Regex,
+    phone_intl: Regex,
+    phone_us: Regex,
+}
+
+impl Numbers {
+    pub fn new() -> Self {
+        Numbers {
+            order: re(r"(?:d01|[0-9]{3}) ?- ?[0-9]{7} ?- ?[0-9]{7}"),
+            shaped: re(r"tba[0-9]{12}|1z[0-9a-z]{16}|[a-z]{2}[0-9]{9}[a-z]{2}"),
+            digits: re(
+                r"[0-9]{2,4}(?:-[0-9]{3,4})+|[0-9]{4}(?: [0-9]{4})+(?: [0-9]{2,3})?|[0-9]{10,22}",
+            ),
+            phone_jp: re(
+                r"\(0[0-9]{1,4}\) ?[0-9]{1,4}-[0-9]{4}|0[0-9]{1,4}\([0-9]{1,4}\)[0-9]{4}|0[0-9]{1,4}[- ][0-9]{1,4}[- ][0-9]{3,4}",
+            ),
+            phone_jp_plain: re(r"0[0-9]{9,10}"),
+            phone_intl: re(r"\+[0-9]{1,3}(?:[ -]?\(?[0-9]{1,4}\)?)(?:[ -]?[0-9]{1,4}){1,5}"),
+            phone_us: re(
+                r"(?:1-)?\([2-9][0-9]{2}\) ?[0-9]{3}-[0-9]{4}|(?:1-)?[2-9][0-9]{2}-[0-9]{3}-[0-9]{4}",
+            ),
+        }
+    }
+
+    pub fn orders(&self, text: &str) -> Vec<Found> {
+        let mut out = Vec::new();
+        for m in self.order.find_iter(text) {
+            if !number_starts(text, m.start()) || !number_ends(text, m.end()) {
+                continue;
+            }
+            let value: String = m.as_str().chars().filter(|c| *c != ' ').collect();
+            out.push(Found {
+                value: value.to_ascii_uppercase(),
+                span: span_of(&m),
+            });
+            if out.len() >= MAX_PER_KIND {
+                break;
+            }
+        }
+        out
+    }
+
+    pub fn tracking(&self, text: &str, hits: &[Hit], orders: &[Found]) -> Vec<Tracking> {
+        let taken: Vec<Span> = orders.iter().map(|f| f.span).collect();
+        let mut out = Vec::new();
+        for m in self.shaped.find_iter(text) {
+            if !ascii_bounded(text, m.start(), m.end()) {
+                continue;
+            }
+            if let Some(t) = classify_shaped(m.as_str(), span_of(&m), hits) {
+                out.push(t);
+            }
+        }
+        for m in self.digits.find_iter(text) {
+            let span = span_of(&m);
+            if overlaps(&taken, span)
+                || !number_starts(text, m.start())
+                || !number_ends(text, m.end())
+            {
+                continue;
+            }
+            if let Some(t) = classify_digits(m.as_str(), span, hits) {
+                out.push(t);
+            }
+            if out.len() >= MAX_PER_KIND * 2 {
+                break;
+            }
+        }
+        dedup_overlapping(out, |t| t.span)
+    }
+
+    pub fn phones(&self, text: &str, hits: &[Hit], taken: &[Span]) -> Vec<Found> {
+        let mut out = Vec::new();
+        let patterns = [
+            (&self.phone_jp, 10..=11),
+            (&self.phone_intl, 8..=15),
+            (&self.phone_us, 10..=11),
+        ];
+        for (pattern, digits) in patterns {
+            for m in pattern.find_iter(text) {
+                let span = span_of(&m);
+                let value = m.as_str().trim_end_matches([' ', '-']);
+                let span = Span::new(span.start, span.start + value.len());
+                let ok = digits.contains(&digit_count(value))
+                    && phone_bounded(text, span)
+                    && consistent_separators(value)
+                    && !overlaps(taken, span);
+                if ok {
+                    out.push(found(value, span));
+                }
+            }
+        }
+        for m in self.phone_jp_plain.find_iter(text) {
+            let span = span_of(&m);
+            let mobile = is_mobile(m.as_str());
+            let labelled = || !near(hits, span, |c| c == Cue::PhoneLabel).is_empty();
+            let ok = phone_bounded(text, span) && !overlaps(taken, span) && (mobile || labelled());
+            if ok {
+                out.push(found(m.as_str(), span));
+            }
+        }
+        dedup_overlapping(out, |f| f.span)
+    }
+}
+
+fn found(value: &str, span: Span) -> Found {
+    Found {
+        value: value.to_string(),
+        span,
+    }
+}
+
+fn digit_count(s: &str) -> usize {
+    s.bytes().filter(u8::is_ascii_digit).count()
+}
+
+fn phone_bounded(text: &str, span: Span) -> bool {
+    let first = text.as_bytes().get(span.start).copied();
+    let starts = if first == Some(b'+') || first == Some(b'(') {
+        !super::is_alnum(super::byte_before(text, span.start))
+    } else {
+        number_starts(text, span.start)
+    };
+    starts && number_ends(text, span.end)
+}
+
+/// "03-1234-5678" and "03 1234 5678", not "03-1234 5678".
+fn consistent_separators(value: &str) -> bool {
+    if value.starts_with('+') {
+        return true;
+    }
+    !(value.contains('-') && value.contains(' ') && !value.contains('('))
+}
+
+/// Japanese mobile and IP-phone numbers: 070, 080, 090, 050 followed by 8 digits.
+fn is_mobile(s: &str) -> bool {
+    s.len() == 11 && matches!(s.get(..3), Some("070" | "080" | "090" | "050"))
+}
+
+fn classify_shaped(s: &str, span: Span, hits: &[Hit]) -> Option<Tracking> {
+    let carrier = if s.starts_with("tba") {
+        Carrier::AmazonLogistics
+    } else if s.starts_with("1z") {
+        Carrier::Ups
+    } else if s.ends_with("jp") {
+        Carrier::JapanPost
+    } else if s.ends_with("us") {
+        Carrier::Usps
+    } else if labelled_tracking(hits, span) {
+        Carrier::Unknown
+    } else {
+        return None;
+    };
+    Some(Tracking {
+        number: s.to_ascii_uppercase(),
+        carrier,
+        span,
+    })
+}
+
+/// Try the whole digit group run, then shorter prefixes of its groups: a space-grouped
+/// number may run into an unrelated one ("1234 5678 9012 2024"). A prefix that fits a
+/// carrier beats the whole run labelled only "tracking".
+fn classify_digits(s: &str, span: Span, hits: &[Hit]) -> Option<Tracking> {
+    let cuts: Vec<usize> = s
+        .char_indices()
+        .filter(|(_, c)| *c == ' ' || *c == '-')
+        .map(|(i, _)| i)
+        .chain(std::iter::once(s.len()))
+        .collect();
+    let mut fallback = None;
+    for &cut in cuts.iter().rev() {
+        let part = s.get(..cut)?;
+        let part_span = Span::new(span.start, span.start + cut);
+        match classify_number(part, part_span, hits) {
+            Some(t) if t.carrier != Carrier::Unknown => return Some(t),
+            Some(t) if fallback.is_none() => fallback = Some(t),
+            _ => {}
+        }
+    }
+    fallback
+}
+
+fn classify_number(s: &str, span: Span, hits: &[Hit]) -> Option<Tracking> {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    let n = digits.len();
+    if !(10..=22).contains(&n) {
+        return None;
+    }
+    let labelled = labelled_tracking(hits, span);
+    if looks_like_phone(s) && !labelled {
+        return None;
+    }
+    let by_context = near(hits, span, |c| matches!(c, Cue::Carrier(_)))
+        .into_iter()
+        .find_map(|h| match h.cue {
+            Cue::Carrier(c) if carrier_fits(c, n) => Some(c),
+            _ => None,
+        });
+    let usps_shape =
+        (20..=22).contains(&n) && matches!(digits.get(..2), Some("92" | "93" | "94" | "95"));
+    let carrier = match by_context {
+        Some(c) => c,
+        None if usps_shape => Carrier::Usps,
+        None if labelled => Carrier::Unknown,
+        None => return None,
+    };
+    Some(Tracking {
+        number: digits,
+        carrier,
+        span,
+    })
+}
+
+fn carrier_fits(carrier: Carrier, digits: usize) -> bool {
+    match carrier {
+        Carrier::Yamato | Carrier::Sagawa => digits == 12,
+        Carrier::JapanPost => (11..=13).contains(&digits),
+        Carrier::Fedex => digits == 12 || digits == 15,
+        Carrier::Dhl => digits == 10,
+        Carrier::Usps => (20..=22).contains(&digits),
+        Carrier::AmazonLogistics | Carrier::Ups | Carrier::Unknown => false,
+    }
+}
+
+fn labelled_tracking(hits: &[Hit], span: Span) -> bool {
+    !near(hits, span, |c| c == Cue::TrackingLabel).is_empty()
+}
+
+/// "090-1234-5678", "03-1234-5678": a dashed 10–11 digit number starting with 0.
+fn looks_like_phone(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    s.starts_with('0')
+        && groups.len() == 3
+        && (10..=11).contains(&digit_count(s))
+        && groups.iter().all(|g| !g.is_empty() && g.len() <= 5)
+}

@@ -1,0 +1,164 @@
+//! Cheap sniffing of the raw input: BOM, binary data, e-mail header block.
+
+/// Header names that mark a header block as an e-mail (lower case).
+const KNOWN_HEADERS: &[&[u8]] = &[
+    b"from",
+    b"to",
+    b"cc",
+    b"subject",
+    b"date",
+    b"received",
+    b"return-path",
+    b"message-id",
+    b"mime-version",
+    b"delivered-to",
+    b"content-type",
+    b"reply-to",
+    b"sender",
+    b"authentication-results",
+    b"dkim-signature",
+    b"arc-seal",
+];
+
+/// How many header lines we look at before deciding.
+const MAX_HEADER_LINES: usize = 512;
+
+pub(super) fn strip_utf8_bom(input: &[u8]) -> &[u8] {
+    input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input)
+}
+
+/// True when the first KB is mostly control bytes (and not UTF-16 text).
+pub(super) fn is_binary(input: &[u8]) -> bool {
+    if input.starts_with(b"\xFF\xFE") || input.starts_with(b"\xFE\xFF") {
+        return false;
+    }
+    let sample = &input[..input.len().min(1024)];
+    let controls = sample
+        .iter()
+        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || b == 0x7f)
+        .count();
+    controls * 10 > sample.len()
+}
+
+/// Where an e-mail's header block starts in the input.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct EmailStart {
+    pub start: usize,
+    /// Offset (from `start`) of a MIME boundary line that directly follows the headers,
+    /// where the blank line that should end them is missing.
+    pub missing_blank: Option<usize>,
+}
+
+/// Where the RFC 5322 header block starts, when the input is an e-mail.
+///
+/// Skips leading whitespace and an mbox `From ` line; then every line up to the first blank
+/// line must be a header field (or a folded continuation), and one of them well known.
+pub(super) fn email_start(input: &[u8]) -> Option<EmailStart> {
+    let mut start = input
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(input.len());
+    if input[start..].starts_with(b"From ") {
+        start += memchr::memchr(b'\n', &input[start..])? + 1;
+    }
+    if let Some(missing_blank) = header_block(&input[start..]) {
+        return Some(EmailStart {
+            start,
+            missing_blank,
+        });
+    }
+    // A MIME part cut out of a message: its boundary line, then the part's headers.
+    if input[start..].starts_with(b"--") {
+        start += memchr::memchr(b'\n', &input[start..])? + 1;
+        let missing_blank = header_block(&input[start..])?;
+        return Some(EmailStart {
+            start,
+            missing_blank,
+        });
+    }
+    None
+}
+
+/// `Some` when `block` starts with e-mail headers; inside, where a boundary line follows
+/// the headers without a blank line.
+fn header_block(block: &[u8]) -> Option<Option<usize>> {
+    let mut known = false;
+    let mut missing_blank = None;
+    let mut pos = 0;
+    for index in 0..MAX_HEADER_LINES {
+        let rest = block.get(pos..).unwrap_or_default();
+        let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let line = &rest[..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match line.first() {
+            None => break,
+            Some(b' ' | b'\t') if index == 0 => return None,
+            Some(b' ' | b'\t') => {}
+            Some(b'-') if line.starts_with(b"--") && index > 1 => {
+                missing_blank = Some(pos);
+                break;
+            }
+            Some(_) => known |= is_known(header_name(line)?),
+        }
+        pos += end + 1;
+        if pos >= block.len() {
+            break;
+        }
+    }
+    known.then_some(missing_blank)
+}
+
+/// The field name of a `Name: value` line, when it is a valid RFC 5322 field name.
+fn header_name(line: &[u8]) -> Option<&[u8]> {
+    let colon = memchr::memchr(b':', line)?;
+    let name = &line[..colon];
+    let name = name.strip_suffix(b" ").unwrap_or(name);
+    let valid = !name.is_empty()
+        && name.len() <= 76
+        && name.iter().all(|&b| b.is_ascii_graphic() && b != b':');
+    valid.then_some(name)
+}
+
+fn is_known(name: &[u8]) -> bool {
+    KNOWN_HEADERS.iter().any(|k| name.eq_ignore_ascii_case(k))
+        || (name.len() > 2 && name[..2].eq_ignore_ascii_case(b"x-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(input: &[u8]) -> Option<usize> {
+        email_start(input).map(|s| s.start)
+    }
+
+    #[test]
+    fn headers_detected() {
+        assert_eq!(start(b"From: a@b.c\nSubject: hi\n\nbody"), Some(0));
+        assert_eq!(start(b"\r\n  Subject: hi\r\n\r\nbody"), Some(4));
+        let mbox = b"From a@b.c Mon Jan  1 00:00:00 2024\nTo: x@y.z\n\nhi";
+        assert_eq!(start(mbox), Some(36));
+        assert_eq!(start(b"X-Foo: 1\n  folded\n\nbody"), Some(0));
+        let no_blank = b"From: a@b.c\nContent-Type: multipart/mixed; boundary=x\n--x\n";
+        let found = email_start(no_blank).map(|s| s.missing_blank);
+        assert_eq!(found, Some(Some(54)));
+        let fragment = b"--x\nContent-Type: text/html\n\n<p>hi</p>";
+        assert_eq!(start(fragment), Some(4));
+    }
+
+    #[test]
+    fn pasted_text_is_not_email() {
+        assert_eq!(start("お客様各位\nDate: today\n\n".as_bytes()), None);
+        assert_eq!(start(b"Hello: world\n\nbody"), None);
+        assert_eq!(start(b"Subject: hi\nthis is not a header\n\n"), None);
+        assert_eq!(start(b"From here on we go"), None);
+        assert_eq!(start(b""), None);
+    }
+
+    #[test]
+    fn binary_sniffing() {
+        assert!(is_binary(&[0u8; 100]));
+        assert!(!is_binary(b"plain text\r\n\twith tabs"));
+        assert!(!is_binary(b"\xFF\xFEa\x00b\x00"));
+    }
+}

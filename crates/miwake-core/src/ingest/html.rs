@@ -1,0 +1,435 @@
+//! HTML to readable text, keeping every `<a href>` / `<form action>` as a [`Link`].
+
+use html5gum::{DefaultEmitter, Emitter, ForwardingEmitter, StartTag, Token, Tokenizer};
+
+use crate::message::{Link, LinkOrigin, Span};
+
+/// The readable text of an HTML part and its links; link spans point into `text`.
+pub(super) struct HtmlText {
+    pub text: String,
+    pub links: Vec<Link>,
+    /// The text hit `max_text` and stopped growing.
+    pub truncated: bool,
+}
+
+/// Elements whose content is never shown (raw text as far as the tokenizer goes).
+const HIDDEN: &[&[u8]] = &[
+    b"script",
+    b"style",
+    b"title",
+    b"noscript",
+    b"iframe",
+    b"noembed",
+    b"noframes",
+];
+
+/// Elements that may appear in `<head>` without ending it.
+const HEAD_CONTENT: &[&[u8]] = &[
+    b"html",
+    b"head",
+    b"meta",
+    b"link",
+    b"title",
+    b"style",
+    b"script",
+    b"base",
+    b"noscript",
+    b"template",
+    b"basefont",
+    b"bgsound",
+];
+
+const BLOCKS: &[&[u8]] = &[
+    b"p",
+    b"div",
+    b"tr",
+    b"li",
+    b"h1",
+    b"h2",
+    b"h3",
+    b"h4",
+    b"h5",
+    b"h6",
+    b"table",
+    b"ul",
+    b"ol",
+    b"dl",
+    b"dt",
+    b"dd",
+    b"blockquote",
+    b"pre",
+    b"hr",
+    b"center",
+    b"section",
+    b"article",
+    b"header",
+    b"footer",
+    b"address",
+    b"form",
+    b"fieldset",
+    b"body",
+    b"caption",
+];
+
+/// Converts HTML to text; the text stops growing at `max_text` bytes, links at `max_links`.
+pub(super) fn html_to_text(html: &str, max_text: usize, max_links: usize) -> HtmlText {
+    let mut conv = Converter::new(max_text, max_links);
+    let mut emitter = DefaultEmitter::default();
+    emitter.naively_switch_states(true);
+    for token in Tokenizer::new_with_emitter(html, QuietEmitter(emitter)).flatten() {
+        conv.token(token);
+    }
+    conv.close_anchor();
+    HtmlText {
+        text: conv.out,
+        links: conv.links,
+        truncated: conv.truncated,
+    }
+}
+
+/// The default emitter without parse errors, which we ignore anyway: validating every
+/// character for them is a large share of tokenizing time.
+struct QuietEmitter(DefaultEmitter);
+
+impl ForwardingEmitter for QuietEmitter {
+    type Token = Token;
+
+    fn inner(&mut self) -> &mut impl Emitter<Token = Self::Token> {
+        &mut self.0
+    }
+
+    fn should_emit_errors(&mut self) -> bool {
+        false
+    }
+}
+
+struct Anchor {
+    href: String,
+    start: usize,
+    has_text: bool,
+    alts: String,
+}
+
+struct Converter {
+    out: String,
+    links: Vec<Link>,
+    max_text: usize,
+    max_links: usize,
+    truncated: bool,
+    pending_space: bool,
+    hidden: Option<Vec<u8>>,
+    in_head: bool,
+    anchor: Option<Anchor>,
+}
+
+impl Converter {
+    fn new(max_text: usize, max_links: usize) -> Self {
+        Converter {
+            out: String::new(),
+            links: Vec::new(),
+            max_text,
+            max_links,
+            truncated: false,
+            pending_space: false,
+            hidden: None,
+            in_head: false,
+            anchor: None,
+        }
+    }
+
+    fn token(&mut self, token: Token) {
+        match token {
+            Token::StartTag(tag) => self.start_tag(&tag),
+            Token::EndTag(tag) => self.end_tag(&tag.name),
+            Token::String(s) if self.hidden.is_none() && !self.in_head => {
+                self.text(&String::from_utf8_lossy(&s.value));
+            }
+            _ => {}
+        }
+    }
+
+    fn start_tag(&mut self, tag: &StartTag<()>) {
+        let name: &[u8] = &tag.name;
+        if self.hidden.is_some() {
+            return;
+        }
+        if HIDDEN.contains(&name) {
+            // The tokenizer switches to raw text even for `<style/>`, so the content is hidden
+            // until the matching end tag either way.
+            self.hidden = Some(name.to_vec());
+            return;
+        }
+        if name == b"head" {
+            self.in_head = true;
+            return;
+        }
+        if self.in_head && HEAD_CONTENT.contains(&name) {
+            return;
+        }
+        self.in_head = false;
+        match name {
+            b"br" => self.line_break(),
+            b"td" | b"th" => self.pending_space = true,
+            b"a" => self.open_anchor(tag),
+            b"area" => self.area(tag),
+            b"img" => self.image(tag),
+            b"form" => {
+                self.block();
+                self.form(tag);
+            }
+            _ if BLOCKS.contains(&name) => self.block(),
+            _ => {}
+        }
+    }
+
+    fn end_tag(&mut self, name: &[u8]) {
+        if let Some(hidden) = &self.hidden {
+            if hidden.as_slice() == name {
+                self.hidden = None;
+            }
+            return;
+        }
+        match name {
+            b"head" => self.in_head = false,
+            b"a" => self.close_anchor(),
+            b"td" | b"th" => self.pending_space = true,
+            _ if BLOCKS.contains(&name) => self.block(),
+            _ => {}
+        }
+    }
+
+    /// Writes text, collapsing runs of whitespace into one space.
+    fn text(&mut self, s: &str) {
+        for c in s.chars() {
+            if c.is_ascii_whitespace() || c == '\u{A0}' {
+                self.pending_space = true;
+                continue;
+            }
+            if self.pending_space && !self.out.is_empty() && !self.out.ends_with(['\n', ' ']) {
+                self.push_char(' ');
+            }
+            self.pending_space = false;
+            self.push_char(c);
+            if let Some(anchor) = &mut self.anchor {
+                anchor.has_text = true;
+            }
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        if self.out.len() + c.len_utf8() > self.max_text {
+            self.truncated = true;
+        } else {
+            self.out.push(c);
+        }
+    }
+
+    /// Ends the current line (a block boundary); never more than one blank line in a row.
+    fn block(&mut self) {
+        self.pending_space = false;
+        if !self.out.is_empty() && !self.out.ends_with('\n') {
+            self.push_char('\n');
+        }
+    }
+
+    fn line_break(&mut self) {
+        self.pending_space = false;
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") {
+            self.push_char('\n');
+        }
+    }
+
+    fn image(&mut self, tag: &StartTag<()>) {
+        let Some(alt) = attr(tag, b"alt") else { return };
+        let alt = alt.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+        if alt.is_empty() {
+            return;
+        }
+        let has_text = self.anchor.as_ref().is_some_and(|a| a.has_text);
+        self.pending_space = true;
+        self.text(&format!("[{alt}]"));
+        self.pending_space = true;
+        if let Some(anchor) = &mut self.anchor {
+            anchor.has_text = has_text;
+            if !anchor.alts.is_empty() {
+                anchor.alts.push(' ');
+            }
+            anchor.alts.push_str(&alt);
+        }
+    }
+
+    fn open_anchor(&mut self, tag: &StartTag<()>) {
+        self.close_anchor();
+        let Some(href) = attr(tag, b"href").map(|h| clean_href(&h)) else {
+            return;
+        };
+        if href.is_empty() || href.starts_with('#') {
+            return;
+        }
+        self.anchor = Some(Anchor {
+            href,
+            start: self.out.len(),
+            has_text: false,
+            alts: String::new(),
+        });
+    }
+
+    fn close_anchor(&mut self) {
+        let Some(anchor) = self.anchor.take() else {
+            return;
+        };
+        let shown = &self.out[anchor.start.min(self.out.len())..];
+        let lead = shown.len() - shown.trim_start().len();
+        let trimmed = shown.trim();
+        let span = (!trimmed.is_empty()).then(|| {
+            let start = anchor.start + lead;
+            Span::new(start, start + trimmed.len())
+        });
+        let text = if anchor.has_text || anchor.alts.is_empty() {
+            trimmed.to_string()
+        } else {
+            anchor.alts
+        };
+        self.add_link(anchor.href, text, LinkOrigin::HtmlAnchor, span);
+    }
+
+    fn area(&mut self, tag: &StartTag<()>) {
+        let Some(href) = attr(tag, b"href").map(|h| clean_href(&h)) else {
+            return;
+        };
+        if !href.is_empty() && !href.starts_with('#') {
+            let text = attr(tag, b"alt").unwrap_or_default().trim().to_string();
+            self.add_link(href, text, LinkOrigin::HtmlAnchor, None);
+        }
+    }
+
+    fn form(&mut self, tag: &StartTag<()>) {
+        let Some(action) = attr(tag, b"action").map(|a| clean_href(&a)) else {
+            return;
+        };
+        if !action.is_empty() {
+            self.add_link(action, String::new(), LinkOrigin::HtmlForm, None);
+        }
+    }
+
+    fn add_link(&mut self, href: String, text: String, origin: LinkOrigin, span: Option<Span>) {
+        if self.links.len() < self.max_links {
+            self.links.push(Link {
+                href,
+                text,
+                origin,
+                span,
+            });
+        }
+    }
+}
+
+fn attr(tag: &StartTag<()>, name: &[u8]) -> Option<String> {
+    let value = tag.attributes.get(name)?;
+    Some(String::from_utf8_lossy(&value.value).into_owned())
+}
+
+/// Trims like a browser does: C0 controls and spaces around, tabs and newlines anywhere.
+fn clean_href(href: &str) -> String {
+    href.trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|&c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv(html: &str) -> HtmlText {
+        html_to_text(html, 1 << 20, 100)
+    }
+
+    #[test]
+    fn anchor_text_differs_from_href() {
+        let h = conv(
+            r#"<p>Sign in: <a href=" https://evil.example/&#108;ogin ">https://www.amazon.co.jp/</a> now</p>"#,
+        );
+        assert_eq!(h.text, "Sign in: https://www.amazon.co.jp/ now\n");
+        assert_eq!(h.links.len(), 1);
+        let link = &h.links[0];
+        assert_eq!(link.href, "https://evil.example/login");
+        assert_eq!(link.text, "https://www.amazon.co.jp/");
+        let span = link.span.expect("span");
+        assert_eq!(&h.text[span.start..span.end], "https://www.amazon.co.jp/");
+        assert_eq!(link.origin, LinkOrigin::HtmlAnchor);
+    }
+
+    #[test]
+    fn script_style_head_hidden() {
+        let h = conv(
+            "<html><head><title>T</title><style>p{color:red}</style></head>\
+             <body><script>var a = '<p>x</p>';</script><p>Hello&nbsp;&amp; bye</p><!-- secret --></body></html>",
+        );
+        assert_eq!(h.text.trim(), "Hello & bye");
+    }
+
+    #[test]
+    fn unclosed_head_does_not_swallow_body() {
+        let h = conv("<head><meta charset=utf-8><div>visible</div>");
+        assert_eq!(h.text.trim(), "visible");
+    }
+
+    #[test]
+    fn image_alt_in_brackets_and_as_anchor_text() {
+        let h = conv(
+            r#"<a href="https://x.example/"><img src="logo.png" alt="Amazon"></a><p>Your order</p>"#,
+        );
+        assert!(h.text.starts_with("[Amazon]"), "{}", h.text);
+        assert_eq!(h.links[0].text, "Amazon");
+        let span = h.links[0].span.expect("span");
+        assert_eq!(&h.text[span.start..span.end], "[Amazon]");
+    }
+
+    #[test]
+    fn blocks_and_breaks() {
+        let h = conv("<div>a</div><div>b<br>c</div><table><tr><td>x</td><td>y</td></tr></table>");
+        assert_eq!(h.text, "a\nb\nc\nx y\n");
+    }
+
+    #[test]
+    fn forms_fragments_and_mailto() {
+        let h = conv(
+            r##"<a href="#top">top</a><a href="mailto:a@b.example">mail</a><form action="https://phish.example/post"><input></form>"##,
+        );
+        let hrefs: Vec<_> = h
+            .links
+            .iter()
+            .map(|l| (l.href.as_str(), l.origin))
+            .collect();
+        assert_eq!(
+            hrefs,
+            [
+                ("mailto:a@b.example", LinkOrigin::HtmlAnchor),
+                ("https://phish.example/post", LinkOrigin::HtmlForm)
+            ]
+        );
+    }
+
+    #[test]
+    fn text_limit() {
+        let h = html_to_text("<p>abcdef</p><a href='https://x.example/'>link</a>", 3, 10);
+        assert_eq!(h.text, "abc");
+        assert!(h.truncated);
+        assert_eq!(h.links.len(), 1);
+        assert_eq!(h.links[0].span, None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn spans_always_point_into_text(html in "(<a href=x>|</a>|<img alt=\"[a-zé ]*\">|<p>|<br>|<script>|</script>|[a-zé &;<>]{0,8}){0,40}") {
+            let h = html_to_text(&html, 64, 8);
+            proptest::prop_assert!(h.text.len() <= 64);
+            for link in &h.links {
+                if let Some(span) = link.span {
+                    proptest::prop_assert!(h.text.get(span.start..span.end).is_some());
+                }
+            }
+        }
+    }
+}

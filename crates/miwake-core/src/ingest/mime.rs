@@ -1,0 +1,468 @@
+//! E-mail: headers, MIME tree walk (text, HTML, attachments, forwarded mail).
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use mail_parser::decoders::base64::base64_decode;
+use mail_parser::decoders::charsets::map::charset_decoder;
+use mail_parser::decoders::quoted_printable::quoted_printable_decode;
+use mail_parser::{
+    Encoding, Header, HeaderName, HeaderValue, Message as Mail, MessageParser, MessagePart,
+    MessagePartId, MimeHeaders, PartType,
+};
+
+use super::html::{html_to_text, HtmlText};
+use super::{floor_char_boundary, plain, zip, Builder};
+use crate::message::{Address, Attachment, Headers};
+
+/// Repeated headers (recipients, authentication results) kept at most.
+const MAX_HEADER_VALUES: usize = 256;
+
+/// UTF-8 labels, which mail-parser decodes without a charset decoder.
+const UTF8_LABELS: &[&str] = &[
+    "utf-8",
+    "utf8",
+    "unicode-1-1-utf-8",
+    "unicode11utf8",
+    "unicode20utf8",
+    "x-unicode20utf8",
+];
+
+/// A plain-text alternative this much shorter than its HTML sibling is a stub
+/// ("view this mail in HTML"): the HTML is shown instead.
+const STUB_RATIO: usize = 5;
+const STUB_MIN_HTML: usize = 200;
+
+fn parser() -> &'static MessageParser {
+    static PARSER: OnceLock<MessageParser> = OnceLock::new();
+    PARSER.get_or_init(|| {
+        // Only what we read is parsed; the rest is skipped and read raw by offset when needed.
+        MessageParser::new()
+            .with_mime_headers()
+            .header_address(HeaderName::From)
+            .header_address(HeaderName::Sender)
+            .header_address(HeaderName::ReplyTo)
+            .header_address(HeaderName::To)
+            .header_text(HeaderName::Subject)
+            .header_id(HeaderName::MessageId)
+            .default_header_ignore()
+    })
+}
+
+/// Parses an e-mail into `out`; false when mail-parser finds no message at all.
+///
+/// `missing_blank`: where to insert the blank line missing between headers and body.
+pub(super) fn ingest_email(input: &[u8], missing_blank: Option<usize>, out: &mut Builder) -> bool {
+    let input = cap_part_headers(input, out);
+    let input: Cow<[u8]> = match missing_blank.and_then(|at| input.get(..at).zip(input.get(at..))) {
+        Some((head, body)) => Cow::Owned([head, b"\n", body].concat()),
+        None => Cow::Borrowed(input),
+    };
+    let Some(mail) = parser().parse(&input[..]) else {
+        return false;
+    };
+    fill_headers(&mail, &mut out.headers);
+    if let Some(subject) = out.headers.subject.clone() {
+        out.push_text(subject.trim());
+    }
+    let mut walker = Walker {
+        out,
+        parts_seen: 0,
+        collect: None,
+    };
+    walker.part(&mail, 0, 0);
+    true
+}
+
+/// Cuts the input before the line that would start part number ~`4 * max_parts`.
+///
+/// mail-parser parses every part (iteratively, so no stack risk) before we can skip any;
+/// counting boundary and `Content-Type` lines first keeps a MIME bomb's cost bounded.
+fn cap_part_headers<'a>(input: &'a [u8], out: &mut Builder) -> &'a [u8] {
+    let max = out.limits.max_parts.saturating_mul(4).saturating_add(64);
+    let mut count = 0usize;
+    for nl in memchr::memchr_iter(b'\n', input) {
+        let line = &input[nl + 1..];
+        let starts_part = line.starts_with(b"--")
+            || line
+                .get(..13)
+                .is_some_and(|l| l.eq_ignore_ascii_case(b"content-type:"));
+        if starts_part {
+            count += 1;
+            if count > max {
+                let detail = format!("more than {} MIME parts", out.limits.max_parts);
+                out.note("too_many_parts", detail);
+                return &input[..=nl];
+            }
+        }
+    }
+    input
+}
+
+fn fill_headers(mail: &Mail, h: &mut Headers) {
+    let Some(root) = mail.parts.first() else {
+        return;
+    };
+    let raw = |header: &Header| raw_value(mail.raw_message(), header);
+    for header in &root.headers {
+        match &header.name {
+            HeaderName::From if h.from.is_none() => h.from = first_address(&header.value),
+            HeaderName::Sender if h.sender.is_none() => h.sender = first_address(&header.value),
+            HeaderName::ReplyTo => push_addresses(&mut h.reply_to, &header.value),
+            HeaderName::To => push_addresses(&mut h.to, &header.value),
+            HeaderName::Subject if h.subject.is_none() => {
+                h.subject = header.value.as_text().map(str::to_string);
+            }
+            HeaderName::Date if h.date.is_none() => h.date = Some(raw(header)),
+            HeaderName::MessageId if h.message_id.is_none() => {
+                h.message_id = first_text(&header.value);
+            }
+            HeaderName::ReturnPath if h.return_path.is_none() => {
+                let value = raw(header);
+                h.return_path = Some(value.trim_matches(['<', '>', ' ']).to_string());
+            }
+            HeaderName::AuthenticationResults => {
+                push_capped(&mut h.authentication_results, raw(header))
+            }
+            HeaderName::ArcAuthenticationResults => {
+                push_capped(&mut h.arc_authentication_results, raw(header));
+            }
+            HeaderName::ListId if h.list_id.is_none() => h.list_id = Some(raw(header)),
+            HeaderName::ListUnsubscribe => h.has_list_unsubscribe = true,
+            HeaderName::Received => h.received_count += 1,
+            HeaderName::Other(name)
+                if h.amazon_relay_type.is_none()
+                    && name.eq_ignore_ascii_case("X-Amazon-Mail-Relay-Type") =>
+            {
+                h.amazon_relay_type = Some(raw(header));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The header's value as written, unfolded, runs of whitespace collapsed.
+fn raw_value(raw: &[u8], header: &Header) -> String {
+    let range = header.offset_start as usize..header.offset_end as usize;
+    let bytes = raw.get(range).unwrap_or_default();
+    let text = String::from_utf8_lossy(bytes);
+    let mut value = String::with_capacity(text.len());
+    for word in text.split_ascii_whitespace() {
+        if !value.is_empty() {
+            value.push(' ');
+        }
+        value.push_str(word);
+    }
+    value
+}
+
+fn push_capped(values: &mut Vec<String>, value: String) {
+    if values.len() < MAX_HEADER_VALUES {
+        values.push(value);
+    }
+}
+
+fn convert_address(addr: &mail_parser::Addr) -> Address {
+    Address {
+        name: addr.name.as_deref().map(str::to_string),
+        address: addr.address.as_deref().map(str::to_string),
+    }
+}
+
+fn first_address(value: &HeaderValue) -> Option<Address> {
+    value.as_address()?.first().map(convert_address)
+}
+
+fn push_addresses(list: &mut Vec<Address>, value: &HeaderValue) {
+    if let Some(addresses) = value.as_address() {
+        let room = MAX_HEADER_VALUES.saturating_sub(list.len());
+        list.extend(addresses.iter().take(room).map(convert_address));
+    }
+}
+
+fn first_text(value: &HeaderValue) -> Option<String> {
+    match value {
+        HeaderValue::Text(text) => Some(text.to_string()),
+        HeaderValue::TextList(list) => list.first().map(|t| t.to_string()),
+        _ => None,
+    }
+}
+
+struct Walker<'b, 'l> {
+    out: &'b mut Builder<'l>,
+    parts_seen: usize,
+    /// Inside the non-shown branch of a multipart/alternative: HTML is collected (for its
+    /// links) instead of shown, text parts are skipped.
+    collect: Option<Vec<HtmlText>>,
+}
+
+impl Walker<'_, '_> {
+    fn part(&mut self, mail: &Mail, id: MessagePartId, depth: usize) {
+        let Some(part) = mail.parts.get(id as usize) else {
+            return;
+        };
+        if depth > self.out.limits.max_depth {
+            let detail = format!("MIME nesting deeper than {}", self.out.limits.max_depth);
+            self.out.note("too_deep", detail);
+            return;
+        }
+        if !self.count_part() {
+            return;
+        }
+        match &part.body {
+            PartType::Multipart(children) => self.multipart(mail, part, children, depth),
+            PartType::Text(text) => self.text_part(mail, part, text),
+            PartType::Html(html) => self.html_part(mail, part, html),
+            PartType::Binary(data) | PartType::InlineBinary(data) => self.attachment(part, data),
+            PartType::Message(nested) => self.nested(part, nested, depth),
+        }
+    }
+
+    /// Counts one more part; false (with a note) once the limit is passed.
+    fn count_part(&mut self) -> bool {
+        self.parts_seen += 1;
+        if self.parts_seen > self.out.limits.max_parts {
+            let detail = format!("more than {} MIME parts", self.out.limits.max_parts);
+            self.out.note("too_many_parts", detail);
+            return false;
+        }
+        true
+    }
+
+    fn multipart(
+        &mut self,
+        mail: &Mail,
+        part: &MessagePart,
+        children: &[MessagePartId],
+        depth: usize,
+    ) {
+        let alternative = part.is_content_type("multipart", "alternative");
+        if alternative && self.collect.is_none() {
+            if let Some(plain) = children.iter().copied().find(|&id| is_plain_body(mail, id)) {
+                self.alternative(mail, plain, children, depth);
+                return;
+            }
+        }
+        for &child in children {
+            if self.parts_seen >= self.out.limits.max_parts {
+                self.count_part();
+                break;
+            }
+            self.part(mail, child, depth + 1);
+        }
+    }
+
+    /// Shows the plain-text alternative, unless it is a stub; HTML siblings give their links.
+    fn alternative(
+        &mut self,
+        mail: &Mail,
+        plain: MessagePartId,
+        children: &[MessagePartId],
+        depth: usize,
+    ) {
+        self.collect = Some(Vec::new());
+        for &child in children.iter().filter(|&&c| c != plain) {
+            self.part(mail, child, depth + 1);
+        }
+        let htmls = self.collect.take().unwrap_or_default();
+        let (Some(part), true) = (mail.parts.get(plain as usize), self.count_part()) else {
+            return;
+        };
+        let text = match &part.body {
+            PartType::Text(text) => self.body_text(mail, part, text),
+            _ => Cow::Borrowed(""),
+        };
+        let html_len: usize = htmls.iter().map(|h| h.text.trim().len()).sum();
+        let stub = html_len >= STUB_MIN_HTML && text.trim().len() * STUB_RATIO < html_len;
+        if !stub {
+            self.out.push_block(&text);
+        }
+        for html in htmls {
+            self.out.push_html(html, stub);
+        }
+    }
+
+    fn text_part(&mut self, mail: &Mail, part: &MessagePart, text: &str) {
+        if is_attachment(part) {
+            return self.attachment(part, text.as_bytes());
+        }
+        if self.collect.is_some() || self.out.text_full() {
+            return;
+        }
+        let text = self.body_text(mail, part, text);
+        self.out.push_block(&text);
+    }
+
+    fn html_part(&mut self, mail: &Mail, part: &MessagePart, html: &str) {
+        if is_attachment(part) {
+            return self.attachment(part, html.as_bytes());
+        }
+        let html = self.body_text(mail, part, html);
+        let max = self.out.limits.max_html_bytes;
+        let html = if html.len() > max {
+            self.out
+                .note("html_truncated", format!("HTML part cut at {max} bytes"));
+            &html[..floor_char_boundary(&html, max)]
+        } else {
+            &html[..]
+        };
+        let converted = html_to_text(
+            html,
+            self.out.limits.max_text_bytes,
+            self.out.limits.max_links,
+        );
+        match &mut self.collect {
+            Some(collected) => collected.push(converted),
+            None => self.out.push_html(converted, true),
+        }
+    }
+
+    /// A forwarded message: listed as an attachment, and its text shown after its headers.
+    fn nested(&mut self, part: &MessagePart, nested: &Mail, depth: usize) {
+        self.out.push_attachment(Attachment {
+            name: part.attachment_name().map(str::to_string),
+            content_type: content_type(part),
+            size: part.offset_end.saturating_sub(part.offset_body) as usize,
+            encrypted_archive: false,
+            archive_entries: Vec::new(),
+        });
+        if self.collect.is_none() {
+            let mut intro = String::new();
+            let mut headers = Headers::default();
+            fill_headers(nested, &mut headers);
+            if let Some(from) = &headers.from {
+                intro.push_str(&format!("From: {}\n", format_address(from)));
+            }
+            if let Some(subject) = &headers.subject {
+                intro.push_str(&format!("Subject: {subject}\n"));
+            }
+            self.out.push_block(&intro);
+        }
+        self.part(nested, 0, depth + 1);
+    }
+
+    fn attachment(&mut self, part: &MessagePart, data: &[u8]) {
+        let name = part.attachment_name().map(str::to_string);
+        let content_type = content_type(part);
+        let is_zip = content_type.contains("zip")
+            || name.as_deref().is_some_and(|n| has_extension(n, ".zip"))
+            || zip::looks_like_zip(data);
+        let listing = if is_zip {
+            zip::list(data)
+        } else {
+            zip::ZipListing::default()
+        };
+        self.out.push_attachment(Attachment {
+            name,
+            content_type,
+            size: data.len(),
+            encrypted_archive: listing.encrypted,
+            archive_entries: listing.entries,
+        });
+    }
+
+    /// The part's text, noting unknown charsets and re-reading undeclared legacy encodings.
+    fn body_text<'m>(
+        &mut self,
+        mail: &'m Mail,
+        part: &'m MessagePart,
+        text: &'m str,
+    ) -> Cow<'m, str> {
+        let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
+        let known = charset.map(is_known_charset);
+        if let (Some(name), Some(false)) = (charset, known) {
+            let name: String = name
+                .chars()
+                .filter(char::is_ascii_graphic)
+                .take(64)
+                .collect();
+            self.out.note("unknown_charset", name);
+        }
+        if known == Some(true) || !text.contains('\u{FFFD}') {
+            return Cow::Borrowed(text);
+        }
+        match raw_body(mail, part) {
+            Some(bytes) => Cow::Owned(plain::decode_unlabelled(&bytes).into_owned()),
+            None => Cow::Borrowed(text),
+        }
+    }
+}
+
+/// The part's body bytes after transfer decoding, before any charset decoding.
+fn raw_body<'m>(mail: &'m Mail, part: &MessagePart) -> Option<Cow<'m, [u8]>> {
+    let range = part.offset_body as usize..part.offset_end as usize;
+    let bytes = mail.raw_message().get(range)?;
+    match part.encoding {
+        Encoding::None => Some(Cow::Borrowed(bytes)),
+        Encoding::Base64 => base64_decode(bytes).map(Cow::Owned),
+        Encoding::QuotedPrintable => quoted_printable_decode(bytes).map(Cow::Owned),
+    }
+}
+
+fn is_known_charset(name: &str) -> bool {
+    let name = name.trim();
+    UTF8_LABELS.iter().any(|l| l.eq_ignore_ascii_case(name))
+        || charset_decoder(name.as_bytes()).is_some()
+}
+
+fn is_plain_body(mail: &Mail, id: MessagePartId) -> bool {
+    mail.parts
+        .get(id as usize)
+        .is_some_and(|p| matches!(p.body, PartType::Text(_)) && !is_attachment(p))
+}
+
+/// Not shown as text: a declared attachment, a named file, or text that is not prose.
+fn is_attachment(part: &MessagePart) -> bool {
+    if part
+        .content_disposition()
+        .is_some_and(|cd| cd.is_attachment())
+        || part.attachment_name().is_some()
+    {
+        return true;
+    }
+    let Some(ct) = part.content_type() else {
+        return false;
+    };
+    let ctype = ct.ctype();
+    if ctype.eq_ignore_ascii_case("multipart") || ctype.eq_ignore_ascii_case("message") {
+        return false;
+    }
+    if !ctype.eq_ignore_ascii_case("text") {
+        return true;
+    }
+    let subtype = ct.subtype().unwrap_or("plain");
+    !["plain", "html", "enriched", "richtext"]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(subtype))
+}
+
+fn content_type(part: &MessagePart) -> String {
+    let declared = part.content_type().map(|ct| match ct.subtype() {
+        Some(sub) => format!("{}/{}", ct.ctype(), sub),
+        None => ct.ctype().to_string(),
+    });
+    let default = match part.body {
+        PartType::Text(_) => "text/plain",
+        PartType::Html(_) => "text/html",
+        PartType::Message(_) => "message/rfc822",
+        _ => "application/octet-stream",
+    };
+    declared
+        .unwrap_or_else(|| default.to_string())
+        .to_ascii_lowercase()
+}
+
+fn has_extension(name: &str, ext: &str) -> bool {
+    name.len() >= ext.len()
+        && name.is_char_boundary(name.len() - ext.len())
+        && name[name.len() - ext.len()..].eq_ignore_ascii_case(ext)
+}
+
+fn format_address(addr: &Address) -> String {
+    match (&addr.name, &addr.address) {
+        (Some(name), Some(address)) => format!("{name} <{address}>"),
+        (Some(name), None) => name.clone(),
+        (None, Some(address)) => address.clone(),
+        (None, None) => String::new(),
+    }
+}

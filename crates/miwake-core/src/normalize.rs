@@ -1,0 +1,465 @@
+//! Text normalisation for matching, with a map back to the text the reader sees.
+//!
+//! NFKC, full-width → half-width, lower case, zero-width and bidi controls removed,
+//! confusable letters mapped to Latin (Cyrillic А → a), dash variants mapped to `-`,
+//! whitespace runs collapsed to one space.
+//!
+//! The original text is cut into segments: one character plus any combining characters
+//! that follow it (so `ｶﾞ` and `e\u{301}` compose). Every normalised byte remembers the
+//! segment it came from, which keeps spans mappable back byte-accurately.
+
+use std::sync::OnceLock;
+
+use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
+use crate::message::Span;
+
+/// Normalised text plus, for each of its bytes, the byte offset in the original text.
+#[derive(Debug, Clone, Default)]
+pub struct NormalizedText {
+    pub text: String,
+    /// `origin[i]` is the original byte offset that normalised byte `i` came from;
+    /// one extra entry at the end holds the original text's length.
+    origin: Vec<u32>,
+    /// `ends[i]` is the end of the original segment normalised byte `i` came from.
+    ends: Vec<u32>,
+}
+
+impl NormalizedText {
+    pub fn new(original: &str) -> Self {
+        let original = clamp_len(original);
+        let mut out = Builder::new(original.len(), true);
+        run(original, &mut out);
+        let len = original.len() as u32;
+        out.origin.push(len);
+        NormalizedText {
+            text: out.text,
+            origin: out.origin,
+            ends: out.ends,
+        }
+    }
+
+    /// Map a span of the normalised text back to the smallest original span covering it.
+    /// Out-of-range spans are clamped; the result always lies on char boundaries.
+    pub fn to_original(&self, span: Span) -> Span {
+        let len = self.text.len();
+        let start = span.start.min(len);
+        let end = span.end.clamp(start, len);
+        let o_start = self.origin_at(start);
+        if start == end {
+            return Span::new(o_start, o_start);
+        }
+        let o_end = self.ends.get(end - 1).map_or(o_start, |&e| e as usize);
+        Span::new(o_start, o_end.max(o_start))
+    }
+
+    /// Original byte offset for normalised byte `i` (the original length past the end).
+    pub fn origin_at(&self, i: usize) -> usize {
+        let idx = i.min(self.origin.len().saturating_sub(1));
+        self.origin.get(idx).map_or(0, |&o| o as usize)
+    }
+
+    /// Length in bytes of the original text this was built from.
+    pub fn origin_len(&self) -> usize {
+        self.origin.last().map_or(0, |&o| o as usize)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// The matching form of a short string (patterns, domains, display names).
+pub fn normalize_str(s: &str) -> String {
+    let s = clamp_len(s);
+    let mut out = Builder::new(s.len(), false);
+    run(s, &mut out);
+    out.text
+}
+
+/// Offsets are `u32`; longer inputs are cut at a char boundary.
+fn clamp_len(s: &str) -> &str {
+    const MAX: usize = (u32::MAX - 1) as usize;
+    if s.len() <= MAX {
+        return s;
+    }
+    let mut cut = MAX;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &s[..cut]
+}
+
+struct Builder {
+    text: String,
+    origin: Vec<u32>,
+    ends: Vec<u32>,
+    track: bool,
+    last_space: bool,
+}
+
+impl Builder {
+    fn new(cap: usize, track: bool) -> Self {
+        let map_cap = if track { cap + 1 } else { 0 };
+        Builder {
+            text: String::with_capacity(cap),
+            origin: Vec::with_capacity(map_cap),
+            ends: Vec::with_capacity(map_cap),
+            track,
+            last_space: false,
+        }
+    }
+
+    fn push(&mut self, c: char, start: usize, end: usize) {
+        if c.is_whitespace() {
+            self.push_space(start, end);
+            return;
+        }
+        self.last_space = false;
+        self.text.push(c);
+        if self.track {
+            for _ in 0..c.len_utf8() {
+                self.origin.push(start as u32);
+                self.ends.push(end as u32);
+            }
+        }
+    }
+
+    /// Append ASCII bytes (no combining marks follow them) that start at `base`.
+    fn push_ascii_run(&mut self, run: &[u8], base: usize) {
+        let mut i = 0;
+        while i < run.len() {
+            let word_end = run[i..]
+                .iter()
+                .position(|&b| is_ascii_space(b))
+                .map_or(run.len(), |p| i + p);
+            if word_end > i {
+                self.push_ascii_word(&run[i..word_end], base + i);
+                i = word_end;
+            } else {
+                self.push_space(base + i, base + i + 1);
+                i += 1;
+            }
+        }
+    }
+
+    fn push_ascii_word(&mut self, word: &[u8], base: usize) {
+        self.last_space = false;
+        self.text
+            .extend(word.iter().map(|b| b.to_ascii_lowercase() as char));
+        if self.track {
+            let (lo, hi) = (base as u32, (base + word.len()) as u32);
+            self.origin.extend(lo..hi);
+            self.ends.extend(lo + 1..hi + 1);
+        }
+    }
+
+    fn push_space(&mut self, start: usize, end: usize) {
+        if self.last_space {
+            if let Some(last) = self.ends.last_mut() {
+                *last = (*last).max(end as u32);
+            }
+            return;
+        }
+        self.last_space = true;
+        self.text.push(' ');
+        if self.track {
+            self.origin.push(start as u32);
+            self.ends.push(end as u32);
+        }
+    }
+}
+
+fn run(s: &str, out: &mut Builder) {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let run_end = bytes[i..]
+            .iter()
+            .position(|b| !b.is_ascii())
+            .map_or(bytes.len(), |p| i + p);
+        // The last ASCII byte before a non-ASCII one may take a combining mark.
+        let bulk_end = if run_end < bytes.len() {
+            run_end.saturating_sub(1)
+        } else {
+            run_end
+        };
+        if bulk_end > i {
+            out.push_ascii_run(&bytes[i..bulk_end], i);
+            i = bulk_end;
+            continue;
+        }
+        i = push_segment(s, i, out);
+    }
+}
+
+/// Normalise the segment starting at `start`; returns where the next one starts.
+fn push_segment(s: &str, start: usize, out: &mut Builder) -> usize {
+    let end = segment_end(s, start);
+    let seg = s.get(start..end).unwrap_or("");
+    if let Some(c) = single_nfkc_char(seg) {
+        push_mapped(c, start, end, out);
+        return end;
+    }
+    if seg.chars().all(is_invisible) {
+        return end;
+    }
+    for c in seg.chars().filter(|&c| !is_invisible(c)).nfkc() {
+        push_mapped(c, start, end, out);
+    }
+    end
+}
+
+/// The segment's only character when NFKC leaves it unchanged (most kana and kanji).
+fn single_nfkc_char(seg: &str) -> Option<char> {
+    let mut chars = seg.chars();
+    let c = chars.next()?;
+    let stable = chars.next().is_none() && is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes;
+    stable.then_some(c)
+}
+
+fn segment_end(s: &str, start: usize) -> usize {
+    let mut chars = s[start..].char_indices();
+    let first_len = chars.next().map_or(1, |(_, c)| c.len_utf8());
+    let mut end = start + first_len;
+    for (off, c) in chars {
+        if !continues_segment(c) {
+            break;
+        }
+        end = start + off + c.len_utf8();
+    }
+    end
+}
+
+/// A character that composes with what precedes it under NFKC.
+fn continues_segment(c: char) -> bool {
+    !c.is_ascii()
+        && (canonical_combining_class(c) != 0
+            || matches!(c, '\u{FF9E}' | '\u{FF9F}' | '\u{3099}' | '\u{309A}')
+            || ('\u{1160}'..='\u{11FF}').contains(&c))
+}
+
+fn push_mapped(c: char, start: usize, end: usize, out: &mut Builder) {
+    if c.is_ascii() {
+        if is_ascii_space(c as u8) {
+            out.push_space(start, end);
+        } else {
+            out.push(c.to_ascii_lowercase(), start, end);
+        }
+        return;
+    }
+    if is_invisible(c) {
+        return;
+    }
+    // Kana, kanji and hangul have no case and no Latin lookalikes.
+    if ('\u{3040}'..'\u{A640}').contains(&c) || ('\u{AC00}'..'\u{D7A4}').contains(&c) {
+        out.push(c, start, end);
+        return;
+    }
+    if let Some(a) = latin_lookalike(c) {
+        out.push(a as char, start, end);
+        return;
+    }
+    for l in c.to_lowercase() {
+        let mapped = latin_lookalike(l).map_or(l, char::from);
+        out.push(mapped, start, end);
+    }
+}
+
+fn is_ascii_space(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == 0x0b
+}
+
+/// Zero-width, bidi and other invisible formatting characters.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}'
+        | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{E0000}'..='\u{E007F}'
+        | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// The ASCII letter a non-ASCII character imitates, or `-` for dash variants.
+fn latin_lookalike(c: char) -> Option<u8> {
+    if matches!(
+        c,
+        '\u{2010}'..='\u{2015}' | '\u{2043}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}'
+    ) {
+        return Some(b'-');
+    }
+    // Japanese and everything above has no Latin lookalikes that NFKC leaves.
+    if (c as u32) >= 0x3000 {
+        return None;
+    }
+    let table = lookalike_table();
+    table
+        .binary_search_by_key(&c, |&(k, _)| k)
+        .ok()
+        .and_then(|i| table.get(i))
+        .map(|&(_, a)| a)
+}
+
+/// Non-ASCII letters below U+3000 whose UTS 39 skeleton equals an ASCII letter's.
+/// Upper-case letters prefer an upper-case prototype so that `І` → `i`, not `l`.
+fn lookalike_table() -> &'static [(char, u8)] {
+    static TABLE: OnceLock<Vec<(char, u8)>> = OnceLock::new();
+    TABLE.get_or_init(build_lookalike_table)
+}
+
+fn build_lookalike_table() -> Vec<(char, u8)> {
+    let ascii: Vec<(u8, String)> = (b'A'..=b'Z')
+        .chain(b'a'..=b'z')
+        .map(|b| (b, skeleton_of(b as char)))
+        .collect();
+    let mut table = Vec::new();
+    for c in ('\u{80}'..'\u{3000}').filter(|c| c.is_alphabetic()) {
+        let sk = skeleton_of(c);
+        let same_case = |&&(b, ref s): &&(u8, String)| {
+            s == &sk && (b as char).is_uppercase() == c.is_uppercase()
+        };
+        let hit = ascii
+            .iter()
+            .find(same_case)
+            .or_else(|| ascii.iter().find(|(_, s)| s == &sk));
+        if let Some(&(b, _)) = hit {
+            table.push((c, b.to_ascii_lowercase()));
+        }
+    }
+    table
+}
+
+fn skeleton_of(c: char) -> String {
+    let mut buf = [0u8; 4];
+    unicode_security::skeleton(c.encode_utf8(&mut buf)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        NormalizedText::new(s).text
+    }
+
+    #[test]
+    fn cyrillic_and_greek_lookalikes_become_latin() {
+        assert_eq!(norm("\u{0410}mazon"), "amazon");
+        assert_eq!(norm("аmаzоn"), "amazon");
+        assert_eq!(norm("АМАΖОN"), "amazon");
+        assert_eq!(norm("раураl"), "paypal");
+        assert_eq!(norm("ВЕКМНОРСТХ"), "bekmhopctx");
+        assert_eq!(norm("αον"), "aov");
+        assert_eq!(norm("\u{0406}D"), "id");
+    }
+
+    #[test]
+    fn full_width_and_half_width_kana() {
+        assert_eq!(norm("ＡＭＡＺＯＮ"), "amazon");
+        assert_eq!(norm("ｱﾏｿﾞﾝ"), "アマゾン");
+        assert_eq!(norm("ﾊﾟｽﾜｰﾄﾞ"), "パスワード");
+        assert_eq!(norm("１２３－４５６７"), "123-4567");
+        assert_eq!(norm("ご注文"), "ご注文");
+    }
+
+    #[test]
+    fn invisible_characters_are_removed() {
+        assert_eq!(norm("pass\u{200B}word"), "password");
+        assert_eq!(norm("a\u{202E}b\u{FEFF}c\u{00AD}d\u{FE0F}"), "abcd");
+        assert_eq!(norm("\u{200B}"), "");
+    }
+
+    #[test]
+    fn whitespace_runs_collapse() {
+        assert_eq!(norm("a \t\n\u{3000}\u{00A0} b"), "a b");
+        assert_eq!(norm("a \u{200B} b"), "a b");
+        assert_eq!(norm("Hello\r\n\r\nWorld"), "hello world");
+    }
+
+    #[test]
+    fn combining_marks_compose_with_their_base() {
+        assert_eq!(norm("e\u{301}"), "é");
+        assert_eq!(norm("カ\u{3099}"), "ガ");
+    }
+
+    #[test]
+    fn dash_variants_become_hyphen() {
+        assert_eq!(norm("123\u{2010}456\u{2212}7"), "123-456-7");
+        assert_eq!(norm("ー"), "ー");
+    }
+
+    #[test]
+    fn spans_map_back_through_multibyte_chars() {
+        let orig = "ご注文 ＡＭＡＺＯＮ\u{200B}  ｱﾏｿﾞﾝ end";
+        let n = NormalizedText::new(orig);
+        assert_eq!(n.text, "ご注文 amazon アマゾン end");
+        let find = |needle: &str| {
+            let s = n.text.find(needle).unwrap_or(0);
+            let o = n.to_original(Span::new(s, s + needle.len()));
+            &orig[o.start..o.end]
+        };
+        assert_eq!(find("amazon"), "ＡＭＡＺＯＮ");
+        assert_eq!(find("アマゾン"), "ｱﾏｿﾞﾝ");
+        assert_eq!(find("ゾ"), "ｿﾞ");
+        assert_eq!(find("注文"), "注文");
+        assert_eq!(find("end"), "end");
+        assert_eq!(n.origin_len(), orig.len());
+    }
+
+    #[test]
+    fn out_of_range_spans_are_clamped() {
+        let n = NormalizedText::new("abc");
+        assert_eq!(n.to_original(Span::new(10, 20)), Span::new(3, 3));
+        assert_eq!(n.to_original(Span::new(2, 1)), Span::new(2, 2));
+        assert_eq!(n.to_original(Span::new(1, 99)), Span::new(1, 3));
+        let empty = NormalizedText::new("");
+        assert_eq!(empty.to_original(Span::new(0, 5)), Span::new(0, 0));
+    }
+
+    #[test]
+    fn normalize_str_matches_text() {
+        assert_eq!(normalize_str("Ａｍａｚｏｎ.co.jp"), "amazon.co.jp");
+        assert_eq!(normalize_str("  "), " ");
+    }
+
+    #[test]
+    fn ascii_text_maps_identically() {
+        let n = NormalizedText::new("Hello World");
+        assert_eq!(n.text, "hello world");
+        assert_eq!(n.to_original(Span::new(6, 11)), Span::new(6, 11));
+    }
+
+    mod prop {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+            #[test]
+            fn to_original_is_total_and_on_boundaries(
+                s in "(?s)(\\PC|[\u{200B}-\u{200F}\u{FF61}-\u{FF9F}\u{0300}-\u{036F}\u{3099}\t\n ])*",
+                a in 0usize..400,
+                b in 0usize..400,
+            ) {
+                let n = NormalizedText::new(&s);
+                prop_assert_eq!(n.origin.len(), n.text.len() + 1);
+                let o = n.to_original(Span::new(a, b));
+                prop_assert!(o.start <= o.end && o.end <= s.len());
+                prop_assert!(s.is_char_boundary(o.start) && s.is_char_boundary(o.end));
+                prop_assert_eq!(normalize_str(&s), n.text.clone());
+            }
+
+            #[test]
+            fn origin_is_monotone(s in "\\PC*") {
+                let n = NormalizedText::new(&s);
+                prop_assert!(n.origin.windows(2).all(|w| w[0] <= w[1]));
+                prop_assert!(n.ends.windows(2).all(|w| w[0] <= w[1]));
+            }
+        }
+    }
+}
