@@ -93,8 +93,7 @@ fn has_double_extension(name: &str) -> bool {
     };
     let second = second.trim_end();
     let dangerous = is_in(last, EXECUTABLE) || is_in(last, SCRIPT) || is_in(last, HTML);
-    dangerous && DOCUMENT_LIKE.iter().any(|d| second.ends_with(d) && second.len() > d.len())
-        || (dangerous && DOCUMENT_LIKE.contains(&second))
+    dangerous && DOCUMENT_LIKE.contains(&second)
 }
 
 #[cfg(test)]

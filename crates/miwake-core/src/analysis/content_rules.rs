@@ -1,7 +1,13 @@
-//! Pattern rules (R1–R4 and user rules) compiled once into one `RegexSet` prefilter
-//! plus one regex per pattern for evidence spans.
+//! Pattern rules (R1–R4 and user rules), compiled once.
+//!
+//! One big `RegexSet` would be the obvious design, but rules with bounded gaps
+//! (`gift card.{0,40}review`) make its DFA explode and the engine falls back to a crawl.
+//! Instead every pattern's required prefix literals go into one Aho-Corasick automaton;
+//! a single pass over the text names the few candidate patterns, and only those run.
 
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexBuilder};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::knowledge::{KnowledgeError, Rule};
 use crate::message::Span;
@@ -26,7 +32,11 @@ struct CompiledPattern {
 
 #[derive(Debug)]
 pub struct ContentRules {
-    set: RegexSet,
+    /// Prefix literals of every pattern that has them; `literal_owner[i]` is the pattern.
+    prefilter: Option<AhoCorasick>,
+    literal_owner: Vec<usize>,
+    /// Patterns without usable prefix literals: always run.
+    always: Vec<usize>,
     patterns: Vec<CompiledPattern>,
     /// Per rule: compiled `except` patterns.
     excepts: Vec<Vec<Regex>>,
@@ -51,14 +61,22 @@ fn build(pattern: &str) -> Result<Regex, regex::Error> {
 impl ContentRules {
     /// Compile the patterns of `rules` (indices are positions in `rules`).
     pub fn compile(rules: &[Rule]) -> Result<Self, KnowledgeError> {
-        let mut sources = Vec::new();
         let mut patterns = Vec::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut literal_owner = Vec::new();
+        let mut always = Vec::new();
         let mut excepts = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
             for p in rule.patterns.all() {
                 let regex = build(p).map_err(|e| pattern_error(rule, p, e))?;
+                match prefix_literals(p) {
+                    Some(lits) => {
+                        literal_owner.extend(std::iter::repeat_n(patterns.len(), lits.len()));
+                        literals.extend(lits);
+                    }
+                    None => always.push(patterns.len()),
+                }
                 patterns.push(CompiledPattern { rule: i, regex });
-                sources.push(prepare(p));
             }
             let ex = rule
                 .except
@@ -67,19 +85,15 @@ impl ContentRules {
                 .collect::<Result<Vec<_>, _>>()?;
             excepts.push(ex);
         }
-        let set = RegexSetBuilder::new(&sources)
-            .case_insensitive(true)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .dfa_size_limit(REGEX_SIZE_LIMIT)
-            .build()
-            .map_err(|e| KnowledgeError::Pattern {
-                file: "(all rules)".into(),
-                rule: "(set)".into(),
-                pattern: String::new(),
-                message: e.to_string(),
-            })?;
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&literals)
+            .ok();
         Ok(ContentRules {
-            set,
+            prefilter,
+            literal_owner,
+            always,
             patterns,
             excepts,
             windows: rules.iter().map(|r| r.except_window).collect(),
@@ -90,7 +104,7 @@ impl ContentRules {
     /// Every rule that matches `text` (normalised), with its evidence spans.
     pub fn matches(&self, text: &str, brand_claimed: bool) -> Vec<RuleMatch> {
         let mut out: Vec<RuleMatch> = Vec::new();
-        for idx in self.set.matches(text).iter() {
+        for idx in self.candidates(text) {
             let Some(p) = self.patterns.get(idx) else {
                 continue;
             };
@@ -120,6 +134,22 @@ impl ContentRules {
         out
     }
 
+    /// Patterns whose prefix literal occurs in the text, plus those without literals, in order.
+    fn candidates(&self, text: &str) -> Vec<usize> {
+        let mut seen = vec![false; self.patterns.len()];
+        for &i in &self.always {
+            seen[i] = true;
+        }
+        if let Some(ac) = &self.prefilter {
+            for m in ac.find_overlapping_iter(text) {
+                if let Some(&p) = self.literal_owner.get(m.pattern().as_usize()) {
+                    seen[p] = true;
+                }
+            }
+        }
+        seen.iter().enumerate().filter(|(_, s)| **s).map(|(i, _)| i).collect()
+    }
+
     fn excepted(&self, rule: usize, text: &str, span: Span) -> bool {
         let excepts = &self.excepts[rule];
         if excepts.is_empty() {
@@ -131,6 +161,21 @@ impl ContentRules {
         let around = &text[start..end];
         excepts.iter().any(|r| r.is_match(around))
     }
+}
+
+/// The literals one of which every match of `pattern` starts with, lower-cased;
+/// `None` when there is no such finite set of useful (≥ 2 byte) literals.
+fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(&prepare(pattern))
+        .ok()?;
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 2) {
+        return None;
+    }
+    Some(literals.iter().map(|l| l.as_bytes().to_ascii_lowercase()).collect())
 }
 
 fn pattern_error(rule: &Rule, pattern: &str, e: regex::Error) -> KnowledgeError {
@@ -195,6 +240,16 @@ mod tests {
         assert!(c.matches("we will never ask for your password", false).is_empty());
         let m = c.matches("a gift card and a gift card", false);
         assert_eq!(m[0].spans.len(), 2);
+    }
+
+    #[test]
+    fn patterns_without_prefix_literals_still_run() {
+        let rules = vec![rule("gap", &[r".{0,3}(?:pass|pin)code"], &[]), rule("lit", &["(?:ギフト券|gift card).{0,10}review"], &[])];
+        let c = ContentRules::compile(&rules).expect("compiles");
+        assert_eq!(c.always, vec![0]);
+        let m = c.matches("your pincode, a gift card for a review", false);
+        assert_eq!(m.iter().map(|m| m.rule).collect::<Vec<_>>(), vec![0, 1]);
+        assert_eq!(c.matches("ギフト券をreviewで", false).len(), 1);
     }
 
     #[test]

@@ -109,13 +109,19 @@ impl Analyzer {
     pub fn analyze_message(&self, message: Message) -> Report {
         let normalized = NormalizedText::new(&message.display_text);
         let facts = self.facts.extract(&normalized);
-        let claimed_brand = self.claimed_brand(&message, &normalized.text);
+        let claim = self.claimed_brand(&message, &normalized.text);
+        let claimed_brand = claim.map(|c| c.brand);
+        // In an e-mail, a brand named only in the body (a newsletter discussing Microsoft)
+        // is not a claim to be that brand; in pasted text the body is all there is.
+        let link_claim = claim
+            .filter(|c| c.by_header || message.kind == crate::message::InputKind::PlainText)
+            .map(|c| c.brand);
         let all_links = merge_links(&message, &facts, &normalized);
 
         let mut hits = Vec::new();
         let rule_matches = self.rules.matches(&normalized.text, claimed_brand.is_some());
         let (link_reports, link_hits) =
-            links::analyze_links(&all_links, &self.brands, &self.knowledge.lists, claimed_brand);
+            links::analyze_links(&all_links, &self.brands, &self.knowledge.lists, link_claim);
         hits.extend(link_hits);
         hits.extend(sender::analyze_sender(&message.headers, &self.brands, &self.knowledge.lists));
         hits.extend(attachments::analyze_attachments(&message.attachments));
@@ -137,17 +143,18 @@ impl Analyzer {
 
     /// The brand the message presents itself as: named in the sender's display name or
     /// address, in the subject, or more than once in the text.
-    fn claimed_brand(&self, message: &Message, normalized: &str) -> Option<usize> {
+    fn claimed_brand(&self, message: &Message, normalized: &str) -> Option<BrandClaim> {
         let headers = &message.headers;
+        let by_header = |brand| Some(BrandClaim { brand, by_header: true });
         if let Some(from) = headers.from.as_ref() {
             let by_name = from.name.as_deref().and_then(|n| self.brands.named_in(n));
             let by_domain = from.domain().and_then(|d| self.brands.owner_of_host(&d));
             if let Some(b) = by_name.or(by_domain) {
-                return Some(b);
+                return by_header(b);
             }
         }
         if let Some(b) = headers.subject.as_deref().and_then(|s| self.brands.named_in(s)) {
-            return Some(b);
+            return by_header(b);
         }
         let mut counts = vec![0usize; self.brands.brands.len()];
         for (brand, _) in self.brands.mentions(normalized).take(64) {
@@ -158,8 +165,15 @@ impl Analyzer {
             .enumerate()
             .filter(|(_, &c)| c >= 2)
             .max_by_key(|(_, &c)| c)
-            .map(|(b, _)| b)
+            .map(|(brand, _)| BrandClaim { brand, by_header: false })
     }
+}
+
+/// Which brand a message claims to be, and whether its headers (From, Subject) say so.
+#[derive(Debug, Clone, Copy)]
+struct BrandClaim {
+    brand: usize,
+    by_header: bool,
 }
 
 /// HTML links plus URLs written in the text, without duplicates.

@@ -41,6 +41,10 @@ pub fn analyze_sender(headers: &Headers, brands: &BrandIndex, lists: &DomainList
     if let Some(hit) = reply_to_elsewhere(headers, from_reg.as_deref(), lists) {
         hits.push(hit);
     }
+    if let Some(d) = from_domain.as_deref().filter(|d| looks_random(d)) {
+        hits.push(Hit::new("sender.random_domain", Evidence::header("From", format!("{shown} ({d})"))));
+    }
+    hits.extend(authentication_failures(headers));
     if from_owner.is_some() && authenticated_for(headers, from_reg.as_deref()) {
         let value = headers.authentication_results.first().cloned().unwrap_or_default();
         hits.push(Hit::new("trust.brand_authenticated", Evidence::header("Authentication-Results", value)));
@@ -64,7 +68,7 @@ fn reply_to_elsewhere(headers: &Headers, from_reg: Option<&str>, lists: &DomainL
         return None;
     }
     let evidence = Evidence::header("Reply-To", show_address(reply_to));
-    if lists.free_mail.iter().any(|f| *f == reg) {
+    if lists.free_mail.contains(&reg) {
         Some(Hit::new("sender.reply_to_free_mail", evidence))
     } else {
         Some(Hit::new("sender.reply_to_other_domain", evidence))
@@ -85,6 +89,61 @@ fn domain_in_display_name(name: &str) -> Option<String> {
                 && registrable_domain(t).is_some()
         })
         .map(str::to_string)
+}
+
+/// The receiving server's own verdicts that went against the message: DMARC, SPF, DKIM and
+/// Microsoft's composite authentication. Only the topmost header is trusted: lower ones can
+/// be written by anyone on the way.
+fn authentication_failures(headers: &Headers) -> Vec<Hit> {
+    let Some(top) = headers.authentication_results.first() else {
+        return Vec::new();
+    };
+    let lower = top.to_ascii_lowercase();
+    let result_of = |method: &str| -> Option<&str> {
+        let key = format!("{method}=");
+        lower
+            .split([';', ' ', '\t'])
+            .find_map(|t| t.trim().strip_prefix(key.as_str()))
+            .map(|v| v.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+    };
+    let checks: [(&str, &[&str], &'static str); 5] = [
+        ("dmarc", &["fail"], "auth.dmarc_fail"),
+        ("compauth", &["fail"], "auth.compauth_fail"),
+        ("spf", &["fail"], "auth.spf_fail"),
+        ("spf", &["softfail"], "auth.spf_softfail"),
+        ("dkim", &["fail"], "auth.dkim_fail"),
+    ];
+    checks
+        .iter()
+        .filter(|(method, bad, _)| result_of(method).is_some_and(|r| bad.contains(&r)))
+        .map(|(_, _, rule)| Hit::new(rule, Evidence::header("Authentication-Results", top.clone())))
+        .collect()
+}
+
+/// A domain label that no person chose: long runs of consonants or digits mixed into letters
+/// (`qlhcyzlln.com`, `arljitvqcvd.zeqifeku.quest`), as throwaway spam domains are.
+pub fn looks_random(domain: &str) -> bool {
+    let reg = registrable_domain(domain).unwrap_or_else(|| domain.to_string());
+    let label = reg.split('.').next().unwrap_or("");
+    if label.len() < 7 || !label.is_ascii() {
+        return false;
+    }
+    let vowels = label.bytes().filter(|b| b"aeiouy".contains(b)).count();
+    let letters = label.bytes().filter(u8::is_ascii_alphabetic).count();
+    let digits = label.bytes().filter(u8::is_ascii_digit).count();
+    let mut run = 0;
+    let mut longest_consonant_run = 0;
+    for b in label.bytes() {
+        if b.is_ascii_alphabetic() && !b"aeiouy".contains(&b) {
+            run += 1;
+            longest_consonant_run = longest_consonant_run.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let few_vowels = letters >= 7 && vowels * 6 < letters;
+    let mixed_digits = digits >= 3 && letters >= 4 && digits * 3 >= label.len();
+    longest_consonant_run >= 6 || few_vowels || mixed_digits
 }
 
 /// The topmost Authentication-Results records an aligned DMARC pass, or a DKIM pass whose
@@ -153,6 +212,30 @@ mod tests {
         let mut g = from("Amazon", "someone@gmail.com");
         g.authentication_results = vec!["mx; dmarc=pass header.from=gmail.com".into()];
         assert!(!rules(&g).contains(&"trust.brand_authenticated"));
+    }
+
+    #[test]
+    fn failed_authentication_is_reported_from_the_top_header_only() {
+        let mut h = from("Shop", "shop@example.com");
+        h.authentication_results = vec![
+            "mx.example.net; spf=softfail smtp.mailfrom=example.com; dkim=none; dmarc=fail header.from=example.com".into(),
+            "evil.example; dmarc=pass".into(),
+        ];
+        let r = rules(&h);
+        assert!(r.contains(&"auth.dmarc_fail") && r.contains(&"auth.spf_softfail"), "{r:?}");
+        assert!(!r.contains(&"auth.spf_fail"), "{r:?}");
+        h.authentication_results.reverse();
+        assert!(rules(&h).is_empty());
+    }
+
+    #[test]
+    fn random_domains() {
+        assert!(looks_random("qlhcyzlln.com"));
+        assert!(looks_random("mail.arljitvqcvd.quest"));
+        assert!(looks_random("x83k2j91.top"));
+        for ok in ["amazon.co.jp", "schwab.com", "kuronekoyamato.co.jp", "lists.sourceforge.net", "strength.com", "example.com"] {
+            assert!(!looks_random(ok), "{ok}");
+        }
     }
 
     #[test]

@@ -135,6 +135,7 @@ fn family_key(family: &str) -> &'static str {
         "sender" => "sender",
         "attachment" => "attachment",
         "input" => "input",
+        "auth" => "auth",
         _ => "other",
     }
 }

@@ -26,7 +26,7 @@ impl Gifts {
     pub fn new() -> Self {
         Gifts {
             card: re(&format!(
-                r"(?:(?:{BRAND}) ?(?:の)?)?(?:{PRODUCT})|(?:(?:{POINT_BRAND}) ?)?ポイント|(?:{POINT_BRAND}|reward|bonus|loyalty|member(?:ship)?|[0-9][0-9,]*) (?:points|pts)\b"
+                r"(?:(?:{BRAND}) ?(?:の)?)?(?:{PRODUCT})|(?:(?:{POINT_BRAND}) ?)?ポイント|(?:{POINT_BRAND}|reward|bonus|loyalty|member(?:ship)?|[0-9][0-9,]*) (?:points|pts)(?-u:\b)"
             )),
         }
     }
