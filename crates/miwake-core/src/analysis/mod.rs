@@ -124,6 +124,10 @@ impl Analyzer {
             links::analyze_links(&all_links, &self.brands, &self.knowledge.lists, link_claim);
         hits.extend(link_hits);
         hits.extend(sender::analyze_sender(&message.headers, &self.brands, &self.knowledge.lists));
+        hits.extend(sender::service_name_on_free_mail(&message.headers, &self.knowledge.lists));
+        let link_domains: Vec<&str> =
+            link_reports.iter().filter_map(|l| l.registrable_domain.as_deref()).collect();
+        hits.extend(sender::name_matches_link_domain(&message.headers, &link_domains));
         hits.extend(attachments::analyze_attachments(&message.attachments));
         hits.extend(input_hits(&message));
 

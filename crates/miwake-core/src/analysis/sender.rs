@@ -41,6 +41,9 @@ pub fn analyze_sender(headers: &Headers, brands: &BrandIndex, lists: &DomainList
     if let Some(hit) = reply_to_elsewhere(headers, from_reg.as_deref(), lists) {
         hits.push(hit);
     }
+    if let Some(rule) = malformed_address(from) {
+        hits.push(Hit::new(rule, Evidence::header("From", &shown)));
+    }
     if let Some(d) = from_domain.as_deref().filter(|d| looks_random(d)) {
         hits.push(Hit::new("sender.random_domain", Evidence::header("From", format!("{shown} ({d})"))));
     }
@@ -89,6 +92,69 @@ fn domain_in_display_name(name: &str) -> Option<String> {
                 && registrable_domain(t).is_some()
         })
         .map(str::to_string)
+}
+
+/// Words a display name uses to look like a company's service desk.
+const SERVICE_WORDS: &[&str] = &[
+    "support", "service", "services", "team", "security", "account", "accounts", "billing",
+    "admin", "administrator", "helpdesk", "notification", "notifications", "customer", "care",
+    "official", "verification", "delivery", "sicherheit", "kundenservice", "atendimento",
+    "soporte", "servicio", "サポート", "カスタマー", "事務局", "運営", "セキュリティ", "お客様センター",
+];
+
+/// A display name that poses as a company desk while the address is free mail
+/// (`"Account Security Team" <x@gmail.com>`).
+pub fn service_name_on_free_mail(headers: &Headers, lists: &DomainLists) -> Option<Hit> {
+    let from = headers.from.as_ref()?;
+    let name = crate::normalize::normalize_str(from.name.as_deref()?);
+    let reg = from.domain().as_deref().and_then(registrable_domain)?;
+    if !lists.free_mail.contains(&reg) {
+        return None;
+    }
+    let poses = name
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| SERVICE_WORDS.contains(&w))
+        || SERVICE_WORDS.iter().any(|w| !w.is_ascii() && name.contains(w));
+    poses.then(|| Hit::new("sender.service_name_free_mail", Evidence::header("From", show_address(from))))
+}
+
+/// The display name names an organisation whose own domain the links use, but the mail
+/// comes from elsewhere: `"Charles Schwab" <postmaster@roadsoft.nl>` linking to schwab.com.
+pub fn name_matches_link_domain(headers: &Headers, link_domains: &[&str]) -> Option<Hit> {
+    let from = headers.from.as_ref()?;
+    let name = crate::normalize::normalize_str(from.name.as_deref()?);
+    let from_reg = from.domain().as_deref().and_then(registrable_domain)?;
+    let from_label = from_reg.split('.').next().unwrap_or("");
+    let words: Vec<&str> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 4 && !SERVICE_WORDS.contains(w))
+        .collect();
+    let impersonated = link_domains.iter().find(|domain| {
+        let label = domain.split('.').next().unwrap_or("");
+        words.contains(&label) && !from_label.contains(label) && **domain != from_reg
+    })?;
+    Some(Hit::new(
+        "sender.name_matches_other_domain",
+        Evidence::header("From", format!("{} ({impersonated})", show_address(from))),
+    ))
+}
+
+/// A From address no real mail system would use: no address, a domain without a public
+/// suffix (`multas@regularizacao439313`), or letters from outside ASCII (`𝗲𝗱𝗲𝗸𝗮.de`).
+fn malformed_address(from: &Address) -> Option<&'static str> {
+    let address = from.address.as_deref().map(str::trim).unwrap_or("");
+    if address.is_empty() {
+        return Some("sender.missing_address");
+    }
+    let domain = from.domain()?;
+    if !domain.is_ascii() {
+        return Some("sender.unicode_domain");
+    }
+    let known_suffix = psl::suffix(domain.as_bytes()).is_some_and(|s| s.is_known());
+    if !domain.contains('.') || !known_suffix {
+        return Some("sender.invalid_domain");
+    }
+    None
 }
 
 /// The receiving server's own verdicts that went against the message: DMARC, SPF, DKIM and
@@ -226,6 +292,26 @@ mod tests {
         assert!(!r.contains(&"auth.spf_fail"), "{r:?}");
         h.authentication_results.reverse();
         assert!(rules(&h).is_empty());
+    }
+
+    #[test]
+    fn malformed_from_addresses() {
+        assert_eq!(rules(&from("Detran", "multas@regularizacao439313")), vec!["sender.invalid_domain"]);
+        assert_eq!(rules(&from("EDEKA", "team@𝗲𝗱𝗲𝗸𝗮-germany.de")), vec!["sender.unicode_domain"]);
+        assert_eq!(rules(&from("Someone", "")), vec!["sender.missing_address"]);
+        assert!(rules(&from("Shop", "shop@example.co.jp")).is_empty());
+    }
+
+    #[test]
+    fn posing_as_an_organisation() {
+        let (_, l) = setup();
+        let h = from("Account Security Team", "secure.team.2024@gmail.com");
+        assert!(service_name_on_free_mail(&h, &l).is_some());
+        assert!(service_name_on_free_mail(&from("Taro Yamada", "taro@gmail.com"), &l).is_none());
+        let h = from("Charles Schwab", "postmaster@roadsoft.nl");
+        assert!(name_matches_link_domain(&h, &["schwab.com"]).is_some());
+        let own = from("Charles Schwab", "alerts@schwab.com");
+        assert!(name_matches_link_domain(&own, &["schwab.com"]).is_none());
     }
 
     #[test]
