@@ -25,8 +25,11 @@ pub struct Lookalike {
 #[derive(Debug)]
 pub struct BrandIndex {
     pub brands: Vec<Brand>,
-    /// Registrable domain → brand index.
+    /// Registrable domain → brand index (own and service domains: links there are genuine).
     owners: HashMap<String, usize>,
+    /// Registrable domain → brand index, own domains only: mail from a service domain
+    /// (a personal hotmail.com mailbox) is not mail from the brand.
+    mail_owners: HashMap<String, usize>,
     /// Brand names in normalised text; pattern index → brand index.
     names: Option<AhoCorasick>,
     name_owner: Vec<usize>,
@@ -38,12 +41,16 @@ pub struct BrandIndex {
 impl BrandIndex {
     pub fn new(brands: &[Brand], lists: &DomainLists) -> Self {
         let mut owners = HashMap::new();
+        let mut mail_owners = HashMap::new();
         let mut name_patterns = Vec::new();
         let mut name_owner = Vec::new();
         let mut labels = Vec::new();
         for (i, b) in brands.iter().enumerate() {
             for d in b.domains.iter().chain(b.service_domains.iter()) {
                 owners.insert(d.to_ascii_lowercase(), i);
+            }
+            for d in &b.domains {
+                mail_owners.insert(d.to_ascii_lowercase(), i);
             }
             for n in &b.names {
                 let n = normalize_str(n);
@@ -63,6 +70,7 @@ impl BrandIndex {
         BrandIndex {
             brands: brands.to_vec(),
             owners,
+            mail_owners,
             names,
             name_owner,
             labels,
@@ -78,6 +86,11 @@ impl BrandIndex {
 
     pub fn owner_of_domain(&self, registrable: &str) -> Option<usize> {
         self.owners.get(registrable).copied()
+    }
+
+    /// The brand whose own domain sends mail from this registrable domain.
+    pub fn sender_owner(&self, registrable: &str) -> Option<usize> {
+        self.mail_owners.get(registrable).copied()
     }
 
     pub fn id(&self, brand: usize) -> &str {

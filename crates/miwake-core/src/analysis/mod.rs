@@ -125,6 +125,7 @@ impl Analyzer {
         hits.extend(link_hits);
         hits.extend(sender::analyze_sender(&message.headers, &self.brands, &self.knowledge.lists));
         hits.extend(sender::service_name_on_free_mail(&message.headers, &self.knowledge.lists));
+        hits.extend(sender::random_tokens(&message.headers));
         let link_domains: Vec<&str> =
             link_reports.iter().filter_map(|l| l.registrable_domain.as_deref()).collect();
         hits.extend(sender::name_matches_link_domain(&message.headers, &link_domains));
@@ -152,7 +153,10 @@ impl Analyzer {
         let by_header = |brand| Some(BrandClaim { brand, by_header: true });
         if let Some(from) = headers.from.as_ref() {
             let by_name = from.name.as_deref().and_then(|n| self.brands.named_in(n));
-            let by_domain = from.domain().and_then(|d| self.brands.owner_of_host(&d));
+            let by_domain = from
+                .domain()
+                .and_then(|d| crate::domain::registrable_domain(&d))
+                .and_then(|d| self.brands.sender_owner(&d));
             if let Some(b) = by_name.or(by_domain) {
                 return by_header(b);
             }

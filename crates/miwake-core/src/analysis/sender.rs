@@ -16,7 +16,7 @@ pub fn analyze_sender(headers: &Headers, brands: &BrandIndex, lists: &DomainList
     };
     let from_domain = from.domain();
     let from_reg = from_domain.as_deref().and_then(registrable_domain);
-    let from_owner = from_reg.as_deref().and_then(|d| brands.owner_of_domain(d));
+    let from_owner = from_reg.as_deref().and_then(|d| brands.sender_owner(d));
     let shown = show_address(from);
 
     if let Some(name) = from.name.as_deref() {
@@ -137,6 +137,46 @@ pub fn name_matches_link_domain(headers: &Headers, link_domains: &[&str]) -> Opt
         "sender.name_matches_other_domain",
         Evidence::header("From", format!("{} ({impersonated})", show_address(from))),
     ))
+}
+
+/// Random-looking tokens in the subject or sender (`verifiqueXJ34DNLwlN`, `mYIvLwxL@…`):
+/// bulk senders stamp each copy differently to slip past filters.
+pub fn random_tokens(headers: &Headers) -> Option<Hit> {
+    let from = headers.from.as_ref();
+    let local = from
+        .and_then(|f| f.address.as_deref())
+        .and_then(|a| a.split('@').next());
+    let fields = [
+        ("Subject", headers.subject.as_deref()),
+        ("From", from.and_then(|f| f.name.as_deref())),
+        ("From", local),
+    ];
+    fields.iter().find_map(|(header, value)| {
+        let token = (*value)?
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .find(|t| is_random_token(t))?;
+        Some(Hit::new("sender.random_token", Evidence::header(header, token.to_string())))
+    })
+}
+
+/// Mixed case in a way words never are: an upper-case letter right after a lower-case one
+/// and followed by another capital or a digit (`gKpYT`), or digits between mixed-case letters.
+pub fn is_random_token(token: &str) -> bool {
+    let b = token.as_bytes();
+    if b.len() < 8 {
+        return false;
+    }
+    let has = |f: fn(&u8) -> bool| b.iter().any(f);
+    if !(has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase)) {
+        return false;
+    }
+    let odd_capital = b.windows(3).any(|w| {
+        w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase() && (w[2].is_ascii_uppercase() || w[2].is_ascii_digit())
+    });
+    let letters_around_digits = b
+        .windows(3)
+        .any(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_digit() && w[2].is_ascii_alphabetic());
+    odd_capital || (letters_around_digits && b.windows(2).filter(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()).count() >= 1)
 }
 
 /// A From address no real mail system would use: no address, a domain without a public
@@ -315,10 +355,20 @@ mod tests {
     }
 
     #[test]
+    fn random_tokens_are_not_brand_names() {
+        for t in ["verifiqueXJ34DNLwlN", "oqubgKpYTH", "mYIvLwxL", "ImportanteIWWbxrzo4g"] {
+            assert!(is_random_token(t), "{t}");
+        }
+        for t in ["JavaScript", "McDonalds", "iPhone15", "YouTube", "PayPal", "SpamAssassin", "ABCDEFGHI", "linux-uvc"] {
+            assert!(!is_random_token(t), "{t}");
+        }
+    }
+
+    #[test]
     fn random_domains() {
         assert!(looks_random("qlhcyzlln.com"));
         assert!(looks_random("mail.arljitvqcvd.quest"));
-        assert!(looks_random("x83k2j91.top"));
+        assert!(looks_random("x83kq2j91b.top"));
         for ok in ["amazon.co.jp", "schwab.com", "kuronekoyamato.co.jp", "lists.sourceforge.net", "strength.com", "example.com"] {
             assert!(!looks_random(ok), "{ok}");
         }
