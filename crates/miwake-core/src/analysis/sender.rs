@@ -247,7 +247,7 @@ pub fn looks_random(domain: &str) -> bool {
             run = 0;
         }
     }
-    let few_vowels = letters >= 7 && vowels * 6 < letters;
+    let few_vowels = letters >= 9 && vowels * 6 < letters;
     let mixed_digits = digits >= 3 && letters >= 4 && digits * 3 >= label.len();
     longest_consonant_run >= 6 || few_vowels || mixed_digits
 }
