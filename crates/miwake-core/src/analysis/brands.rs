@@ -35,6 +35,9 @@ pub struct BrandIndex {
     name_owner: Vec<usize>,
     /// Lookalike labels (skeletons) → brand index.
     labels: Vec<(String, usize)>,
+    /// Every owned domain, to find one written inside another host.
+    owned_inside: Option<AhoCorasick>,
+    owned_inside_brand: Vec<usize>,
     cheap_tlds: Vec<String>,
 }
 
@@ -63,6 +66,12 @@ impl BrandIndex {
                 labels.push((skeleton(l), i));
             }
         }
+        let (owned_patterns, owned_inside_brand): (Vec<String>, Vec<usize>) =
+            owners.iter().map(|(d, b)| (d.clone(), *b)).unzip();
+        let owned_inside = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&owned_patterns)
+            .ok();
         let names = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&name_patterns)
@@ -74,6 +83,8 @@ impl BrandIndex {
             names,
             name_owner,
             labels,
+            owned_inside,
+            owned_inside_brand,
             cheap_tlds: lists.cheap_tlds.clone(),
         }
     }
@@ -119,6 +130,19 @@ impl BrandIndex {
         first
     }
 
+    /// A brand's own domain written inside `host` between label or hyphen boundaries.
+    fn owned_domain_inside(&self, host: &str) -> Option<usize> {
+        let ac = self.owned_inside.as_ref()?;
+        let bytes = host.as_bytes();
+        let boundary = |b: Option<&u8>| matches!(b, None | Some(b'.') | Some(b'-'));
+        ac.find_overlapping_iter(host)
+            .find(|m| {
+                let before = m.start().checked_sub(1).and_then(|j| bytes.get(j));
+                boundary(before) && boundary(bytes.get(m.end()))
+            })
+            .and_then(|m| self.owned_inside_brand.get(m.pattern().as_usize()).copied())
+    }
+
     /// Whether a host imitates a brand it does not belong to.
     pub fn lookalike(&self, host: &str) -> Option<Lookalike> {
         if self.owner_of_host(host).is_some() {
@@ -129,10 +153,8 @@ impl BrandIndex {
         let cheap = self.cheap_tlds.iter().any(|t| t == tld);
         let skel = skeleton(host);
         // A brand's own domain written inside another host: amazon.co.jp.evil.top.
-        for (domain, &brand) in &self.owners {
-            if contains_at_label_boundary(host, domain) {
-                return Some(Lookalike { brand, reason: "brand_domain_inside" });
-            }
+        if let Some(brand) = self.owned_domain_inside(host) {
+            return Some(Lookalike { brand, reason: "brand_domain_inside" });
         }
         for label in skel.split(['.', '-', '_']) {
             for (brand_label, brand) in &self.labels {
@@ -154,19 +176,6 @@ impl BrandIndex {
         }
         None
     }
-}
-
-/// `needle` inside `host` starting and ending at label or hyphen boundaries.
-fn contains_at_label_boundary(host: &str, needle: &str) -> bool {
-    if needle.is_empty() {
-        return false;
-    }
-    let bytes = host.as_bytes();
-    let boundary = |i: Option<&u8>| matches!(i, None | Some(b'.') | Some(b'-'));
-    host.match_indices(needle).any(|(i, _)| {
-        let before = i.checked_sub(1).and_then(|j| bytes.get(j));
-        boundary(before) && boundary(bytes.get(i + needle.len()))
-    })
 }
 
 /// A host's letters with look-alike digits and letter pairs folded: `arnaz0n` → `amazon`.

@@ -3,10 +3,12 @@
 //! One big `RegexSet` would be the obvious design, but rules with bounded gaps
 //! (`gift card.{0,40}review`) make its DFA explode and the engine falls back to a crawl.
 //! Instead every pattern's required prefix literals go into one Aho-Corasick automaton;
-//! a single pass over the text names the few candidate patterns, and only those run.
+//! a single pass over the text finds where a match could start, and the pattern runs
+//! anchored there only. Patterns without usable literals run over the whole text.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
+use regex_automata::{meta, util::syntax, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::knowledge::{KnowledgeError, Rule};
@@ -27,7 +29,7 @@ pub struct RuleMatch {
 #[derive(Debug)]
 struct CompiledPattern {
     rule: usize,
-    regex: Regex,
+    regex: meta::Regex,
 }
 
 #[derive(Debug)]
@@ -51,6 +53,14 @@ pub fn prepare(pattern: &str) -> String {
     pattern.replace(r"\b", r"(?-u:\b)").replace(r"\B", r"(?-u:\B)")
 }
 
+fn build_meta(pattern: &str) -> Result<meta::Regex, String> {
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().case_insensitive(true))
+        .configure(meta::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
+        .build(&prepare(pattern))
+        .map_err(|e| e.to_string())
+}
+
 fn build(pattern: &str) -> Result<Regex, regex::Error> {
     RegexBuilder::new(&prepare(pattern))
         .case_insensitive(true)
@@ -68,7 +78,7 @@ impl ContentRules {
         let mut excepts = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
             for p in rule.patterns.all() {
-                let regex = build(p).map_err(|e| pattern_error(rule, p, e))?;
+                let regex = build_meta(p).map_err(|e| pattern_error(rule, p, e))?;
                 match prefix_literals(p) {
                     Some(lits) => {
                         literal_owner.extend(std::iter::repeat_n(patterns.len(), lits.len()));
@@ -101,53 +111,56 @@ impl ContentRules {
         })
     }
 
-    /// Every rule that matches `text` (normalised), with its evidence spans.
+    /// Every rule that matches `text` (normalised), with its evidence spans, in rule order.
     pub fn matches(&self, text: &str, brand_claimed: bool) -> Vec<RuleMatch> {
-        let mut out: Vec<RuleMatch> = Vec::new();
-        for idx in self.candidates(text) {
-            let Some(p) = self.patterns.get(idx) else {
-                continue;
-            };
-            if self.needs_brand_claim[p.rule] && !brand_claimed {
-                continue;
-            }
-            let existing = out.iter().position(|m| m.rule == p.rule);
-            let have = existing.map(|i| out[i].spans.len()).unwrap_or(0);
-            if have >= MAX_EVIDENCE_PER_RULE {
-                continue;
-            }
-            let spans: Vec<Span> = p
-                .regex
-                .find_iter(text)
-                .map(|m| Span::new(m.start(), m.end()))
-                .filter(|s| !self.excepted(p.rule, text, *s))
-                .take(MAX_EVIDENCE_PER_RULE - have)
-                .collect();
-            if spans.is_empty() {
-                continue;
-            }
-            match existing {
-                Some(i) => out[i].spans.extend(spans),
-                None => out.push(RuleMatch { rule: p.rule, spans }),
-            }
-        }
-        out
-    }
-
-    /// Patterns whose prefix literal occurs in the text, plus those without literals, in order.
-    fn candidates(&self, text: &str) -> Vec<usize> {
-        let mut seen = vec![false; self.patterns.len()];
-        for &i in &self.always {
-            seen[i] = true;
-        }
+        let mut spans: Vec<Vec<Span>> = vec![Vec::new(); self.excepts.len()];
+        let mut next_start = vec![0usize; self.patterns.len()];
+        let allowed = |p: &CompiledPattern| brand_claimed || !self.needs_brand_claim[p.rule];
         if let Some(ac) = &self.prefilter {
-            for m in ac.find_overlapping_iter(text) {
-                if let Some(&p) = self.literal_owner.get(m.pattern().as_usize()) {
-                    seen[p] = true;
+            for hit in ac.find_overlapping_iter(text) {
+                let Some(&idx) = self.literal_owner.get(hit.pattern().as_usize()) else {
+                    continue;
+                };
+                let p = &self.patterns[idx];
+                if !allowed(p) || hit.start() < next_start[idx] || spans[p.rule].len() >= MAX_EVIDENCE_PER_RULE {
+                    continue;
+                }
+                let input = Input::new(text).range(hit.start()..).anchored(Anchored::Yes);
+                if let Some(m) = p.regex.search(&input) {
+                    next_start[idx] = m.end().max(hit.start() + 1);
+                    self.keep(p.rule, text, Span::new(m.start(), m.end()), &mut spans);
                 }
             }
         }
-        seen.iter().enumerate().filter(|(_, s)| **s).map(|(i, _)| i).collect()
+        for &idx in &self.always {
+            let p = &self.patterns[idx];
+            if !allowed(p) {
+                continue;
+            }
+            for m in p.regex.find_iter(text) {
+                if spans[p.rule].len() >= MAX_EVIDENCE_PER_RULE {
+                    break;
+                }
+                self.keep(p.rule, text, Span::new(m.start(), m.end()), &mut spans);
+            }
+        }
+        spans
+            .into_iter()
+            .enumerate()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(rule, spans)| RuleMatch { rule, spans })
+            .collect()
+    }
+
+    /// Record a match unless an `except` pattern around it cancels it or it repeats a span.
+    fn keep(&self, rule: usize, text: &str, span: Span, spans: &mut [Vec<Span>]) {
+        let list = &mut spans[rule];
+        if list.len() < MAX_EVIDENCE_PER_RULE
+            && !list.iter().any(|s| s.start < span.end && span.start < s.end)
+            && !self.excepted(rule, text, span)
+        {
+            list.push(span);
+        }
     }
 
     fn excepted(&self, rule: usize, text: &str, span: Span) -> bool {
@@ -178,7 +191,7 @@ fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     Some(literals.iter().map(|l| l.as_bytes().to_ascii_lowercase()).collect())
 }
 
-fn pattern_error(rule: &Rule, pattern: &str, e: regex::Error) -> KnowledgeError {
+fn pattern_error(rule: &Rule, pattern: &str, e: impl ToString) -> KnowledgeError {
     KnowledgeError::Pattern {
         file: String::new(),
         rule: rule.id.clone(),

@@ -22,10 +22,26 @@ pub fn analyze_links(
     lists: &DomainLists,
     claimed_brand: Option<usize>,
 ) -> (Vec<LinkReport>, Vec<Hit>) {
-    let mut reports = Vec::with_capacity(links.len());
+    let mut reports: Vec<LinkReport> = Vec::with_capacity(links.len());
     let mut by_rule: BTreeMap<&'static str, Vec<Evidence>> = BTreeMap::new();
+    // Newsletters repeat one tracking link dozens of times: judge each target once.
+    let mut judged: Vec<(usize, Vec<&'static str>)> = Vec::new();
     for (index, link) in links.iter().enumerate() {
-        let (report, rules) = judge_link(link, brands, lists, claimed_brand);
+        let earlier = judged
+            .iter()
+            .find(|(i, _)| links[*i].href == link.href && links[*i].text == link.text && links[*i].origin == link.origin);
+        let (report, rules) = match earlier {
+            Some((i, rules)) => {
+                let mut r = reports[*i].clone();
+                r.span = link.span;
+                (r, rules.clone())
+            }
+            None => {
+                let (r, rules) = judge_link(link, brands, lists, claimed_brand);
+                judged.push((index, rules.clone()));
+                (r, rules)
+            }
+        };
         for rule in rules {
             let evidence = by_rule.entry(rule).or_default();
             if evidence.len() < MAX_EVIDENCE {
