@@ -7,7 +7,8 @@
 //! anchored there only. Patterns without usable literals run over the whole text.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder};
+use std::sync::OnceLock;
+
 use regex_automata::{meta, util::syntax, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
@@ -29,7 +30,44 @@ pub struct RuleMatch {
 #[derive(Debug)]
 struct CompiledPattern {
     rule: usize,
-    regex: meta::Regex,
+    regex: LazyRegex,
+}
+
+/// A validated pattern whose automaton is built the first time a message needs it:
+/// most of the several hundred patterns never run for a given message, and building
+/// them all up front would cost the CLI a second per start.
+#[derive(Debug)]
+struct LazyRegex {
+    source: String,
+    built: OnceLock<Option<meta::Regex>>,
+}
+
+impl LazyRegex {
+    fn new(pattern: &str) -> Result<Self, String> {
+        let source = prepare(pattern);
+        regex_syntax::ParserBuilder::new()
+            .case_insensitive(true)
+            .build()
+            .parse(&source)
+            .map_err(|e| e.to_string())?;
+        Ok(LazyRegex {
+            source,
+            built: OnceLock::new(),
+        })
+    }
+
+    /// The automaton; `None` only if the validated pattern exceeds the size limit.
+    fn get(&self) -> Option<&meta::Regex> {
+        self.built
+            .get_or_init(|| {
+                meta::Regex::builder()
+                    .syntax(syntax::Config::new().case_insensitive(true))
+                    .configure(meta::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
+                    .build(&self.source)
+                    .ok()
+            })
+            .as_ref()
+    }
 }
 
 #[derive(Debug)]
@@ -40,8 +78,8 @@ pub struct ContentRules {
     /// Patterns without usable prefix literals: always run.
     always: Vec<usize>,
     patterns: Vec<CompiledPattern>,
-    /// Per rule: compiled `except` patterns.
-    excepts: Vec<Vec<Regex>>,
+    /// Per rule: `except` patterns.
+    excepts: Vec<Vec<LazyRegex>>,
     windows: Vec<usize>,
     needs_brand_claim: Vec<bool>,
 }
@@ -51,21 +89,6 @@ pub struct ContentRules {
 /// word boundaries to find anyway.
 pub fn prepare(pattern: &str) -> String {
     pattern.replace(r"\b", r"(?-u:\b)").replace(r"\B", r"(?-u:\B)")
-}
-
-fn build_meta(pattern: &str) -> Result<meta::Regex, String> {
-    meta::Regex::builder()
-        .syntax(syntax::Config::new().case_insensitive(true))
-        .configure(meta::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
-        .build(&prepare(pattern))
-        .map_err(|e| e.to_string())
-}
-
-fn build(pattern: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(&prepare(pattern))
-        .case_insensitive(true)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
 }
 
 impl ContentRules {
@@ -78,7 +101,7 @@ impl ContentRules {
         let mut excepts = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
             for p in rule.patterns.all() {
-                let regex = build_meta(p).map_err(|e| pattern_error(rule, p, e))?;
+                let regex = LazyRegex::new(p).map_err(|e| pattern_error(rule, p, e))?;
                 match prefix_literals(p) {
                     Some(lits) => {
                         literal_owner.extend(std::iter::repeat_n(patterns.len(), lits.len()));
@@ -91,7 +114,7 @@ impl ContentRules {
             let ex = rule
                 .except
                 .all()
-                .map(|p| build(p).map_err(|e| pattern_error(rule, p, e)))
+                .map(|p| LazyRegex::new(p).map_err(|e| pattern_error(rule, p, e)))
                 .collect::<Result<Vec<_>, _>>()?;
             excepts.push(ex);
         }
@@ -126,7 +149,7 @@ impl ContentRules {
                     continue;
                 }
                 let input = Input::new(text).range(hit.start()..).anchored(Anchored::Yes);
-                if let Some(m) = p.regex.search(&input) {
+                if let Some(m) = p.regex.get().and_then(|r| r.search(&input)) {
                     next_start[idx] = m.end().max(hit.start() + 1);
                     self.keep(p.rule, text, Span::new(m.start(), m.end()), &mut spans);
                 }
@@ -137,7 +160,10 @@ impl ContentRules {
             if !allowed(p) {
                 continue;
             }
-            for m in p.regex.find_iter(text) {
+            let Some(regex) = p.regex.get() else {
+                continue;
+            };
+            for m in regex.find_iter(text) {
                 if spans[p.rule].len() >= MAX_EVIDENCE_PER_RULE {
                     break;
                 }
@@ -172,7 +198,9 @@ impl ContentRules {
         let start = floor_char_boundary(text, span.start.saturating_sub(window));
         let end = ceil_char_boundary(text, (span.end + window).min(text.len()));
         let around = &text[start..end];
-        excepts.iter().any(|r| r.is_match(around))
+        excepts
+            .iter()
+            .any(|r| r.get().is_some_and(|r| r.is_match(around)))
     }
 }
 
