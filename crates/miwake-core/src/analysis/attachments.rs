@@ -6,7 +6,7 @@ use crate::report::Evidence;
 
 const EXECUTABLE: &[&str] = &[
     "exe", "scr", "com", "pif", "cpl", "msi", "msp", "dll", "apk", "app", "jar", "lnk", "reg",
-    "hta", "gadget", "application", "msc", "elf", "bin", "dmg", "pkg",
+    "hta", "gadget", "application", "msc", "elf", "dmg", "pkg",
 ];
 const SCRIPT: &[&str] = &[
     "js", "jse", "vbs", "vbe", "wsf", "wsh", "ps1", "psm1", "bat", "cmd", "sh", "py", "scpt",

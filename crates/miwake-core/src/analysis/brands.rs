@@ -156,22 +156,23 @@ impl BrandIndex {
         if let Some(brand) = self.owned_domain_inside(host) {
             return Some(Lookalike { brand, reason: "brand_domain_inside" });
         }
+        // A near miss (`amazom`) alone is weak (`finance` is one edit from `binance`);
+        // next to a lure word or on a cheap TLD it is not.
+        let suspicious_setting = cheap || LURE_WORDS.iter().any(|w| skel.contains(w));
         for label in skel.split(['.', '-', '_']) {
             for (brand_label, brand) in &self.labels {
                 if label == brand_label {
                     return Some(Lookalike { brand: *brand, reason: "brand_label" });
                 }
-                if brand_label.len() >= 5 && edit_distance_at_most_one(label, brand_label) {
+                let near = brand_label.len() >= 6 || (brand_label.len() >= 5 && suspicious_setting);
+                if near && edit_distance_at_most_one(label, brand_label) {
                     return Some(Lookalike { brand: *brand, reason: "edit_distance" });
                 }
             }
         }
         for (brand_label, brand) in &self.labels {
-            if brand_label.len() >= 5 && skel.contains(brand_label.as_str()) {
-                let lure = LURE_WORDS.iter().any(|w| skel.contains(w));
-                if cheap || lure {
-                    return Some(Lookalike { brand: *brand, reason: "brand_inside_label" });
-                }
+            if brand_label.len() >= 5 && skel.contains(brand_label.as_str()) && suspicious_setting {
+                return Some(Lookalike { brand: *brand, reason: "brand_inside_label" });
             }
         }
         None

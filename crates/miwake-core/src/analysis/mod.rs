@@ -7,6 +7,7 @@
 pub mod attachments;
 pub mod brands;
 pub mod content_rules;
+pub mod homoglyphs;
 pub mod intent;
 pub mod links;
 pub mod sender;
@@ -126,6 +127,7 @@ impl Analyzer {
         hits.extend(sender::analyze_sender(&message.headers, &self.brands, &self.knowledge.lists));
         hits.extend(sender::service_name_on_free_mail(&message.headers, &self.knowledge.lists));
         hits.extend(sender::random_tokens(&message.headers));
+        hits.extend(homoglyphs::mixed_script_words(&message.display_text));
         let link_domains: Vec<&str> =
             link_reports.iter().filter_map(|l| l.registrable_domain.as_deref()).collect();
         hits.extend(sender::name_matches_link_domain(&message.headers, &link_domains));
@@ -188,17 +190,18 @@ struct BrandClaim {
 fn merge_links(message: &Message, facts: &Facts, normalized: &NormalizedText) -> Vec<Link> {
     let mut links = message.links.clone();
     for url in &facts.urls {
-        if links.iter().any(|l| same_target(&l.href, &url.url)) {
-            continue;
-        }
         let span = normalized.to_original(url.span);
         let text = message
             .display_text
             .get(span.start..span.end)
             .unwrap_or(&url.url)
             .to_string();
+        let href = href_as_written(&text, &url.url);
+        if links.iter().any(|l| same_target(&l.href, &href)) {
+            continue;
+        }
         links.push(Link {
-            href: url.url.clone(),
+            href,
             text,
             origin: if url.defanged {
                 LinkOrigin::Defanged
@@ -209,6 +212,21 @@ fn merge_links(message: &Message, facts: &Facts, normalized: &NormalizedText) ->
         });
     }
     links
+}
+
+/// The facts module reads URLs from the normalised text, where a Cyrillic `а` has become a
+/// Latin `a`; the link must be judged as written (`www.аmazon.co.jp` is not Amazon).
+fn href_as_written(original: &str, normalized_url: &str) -> String {
+    let disguised = original
+        .chars()
+        .any(|c| matches!(c, '\u{0370}'..='\u{052F}') || (!c.is_ascii() && c.is_alphabetic() && c < '\u{3000}'));
+    if !disguised || original.contains(char::is_whitespace) {
+        return normalized_url.to_string();
+    }
+    match normalized_url.find("://") {
+        Some(i) if !original.contains("://") => format!("{}{}", &normalized_url[..i + 3], original),
+        _ => original.to_string(),
+    }
 }
 
 fn same_target(a: &str, b: &str) -> bool {

@@ -1,0 +1,81 @@
+//! Words that mix Latin letters with Cyrillic or Greek look-alikes ("Аmazon", "Actiоn
+//! Requiгed"): no honest writer does this; it is done to slip past filters and readers.
+
+use crate::analysis::Hit;
+use crate::message::Span;
+use crate::report::{Evidence, EvidenceSource};
+
+/// At most this many words are cited.
+const MAX_EVIDENCE: usize = 5;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Lookalike,
+    Other,
+}
+
+fn script(c: char) -> Script {
+    match c {
+        'a'..='z' | 'A'..='Z' => Script::Latin,
+        // Cyrillic and Greek blocks, where Latin look-alikes live.
+        '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{04FF}' | '\u{0500}'..='\u{052F}' => Script::Lookalike,
+        _ => Script::Other,
+    }
+}
+
+/// Mixed-script words in the display text, with their spans.
+pub fn mixed_script_words(text: &str) -> Option<Hit> {
+    let mut evidence = Vec::new();
+    let mut start = None;
+    let (mut latin, mut lookalike) = (false, false);
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        if c.is_alphabetic() {
+            start.get_or_insert(i);
+            match script(c) {
+                Script::Latin => latin = true,
+                Script::Lookalike => lookalike = true,
+                Script::Other => {}
+            }
+            continue;
+        }
+        if let Some(s) = start.take() {
+            if latin && lookalike && evidence.len() < MAX_EVIDENCE {
+                evidence.push(Evidence {
+                    source: EvidenceSource::Text,
+                    excerpt: text[s..i].to_string(),
+                    span: Some(Span::new(s, i)),
+                    normalized_span: None,
+                    header: None,
+                    link: None,
+                    attachment: None,
+                });
+            }
+        }
+        latin = false;
+        lookalike = false;
+    }
+    (!evidence.is_empty()).then_some(Hit {
+        rule: "r4.mixed_script_word",
+        evidence,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_cyrillic_inside_latin_words() {
+        let hit = mixed_script_words("Dear user, Actiоn Requiгed for your Аmazon account").expect("found");
+        let words: Vec<&str> = hit.evidence.iter().map(|e| e.excerpt.as_str()).collect();
+        assert_eq!(words, vec!["Actiоn", "Requiгed", "Аmazon"]);
+        let span = hit.evidence[2].span.expect("span");
+        assert_eq!(&"Dear user, Actiоn Requiгed for your Аmazon account"[span.start..span.end], "Аmazon");
+    }
+
+    #[test]
+    fn plain_russian_greek_and_japanese_are_fine() {
+        assert!(mixed_script_words("Привет мир, καλημέρα, Amazonギフト券 and plain English").is_none());
+    }
+}
