@@ -28,9 +28,20 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         let report = analyzer.analyze(&raw);
         worst = worst.max(report.verdict.level);
         let name = path.display().to_string();
-        emit(&mut out, &renderer, &name, &report, args.output.json, args.files.len() > 1)?;
+        emit(
+            &mut out,
+            &renderer,
+            &name,
+            &report,
+            args.output.json,
+            args.files.len() > 1,
+        )?;
     }
-    Ok(if failed { crate::cli::EXIT_ERROR } else { exit_code(worst) })
+    Ok(if failed {
+        crate::cli::EXIT_ERROR
+    } else {
+        exit_code(worst)
+    })
 }
 
 pub fn run_urls(args: &UrlArgs) -> Result<u8> {

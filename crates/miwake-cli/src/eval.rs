@@ -75,7 +75,10 @@ pub fn run(args: &EvalArgs) -> Result<u8> {
     let mut fig = Figures::default();
     for dir in &args.dirs {
         if !dir.exists() {
-            anyhow::bail!("{} does not exist (is ../shared/corpus present?)", dir.display());
+            anyhow::bail!(
+                "{} does not exist (is ../shared/corpus present?)",
+                dir.display()
+            );
         }
         for path in walk(dir)? {
             eval_file(&analyzer, &path, &mut fig)?;
@@ -117,7 +120,10 @@ fn eval_file(analyzer: &Analyzer, path: &Path, fig: &mut Figures) -> Result<()> 
         fig.ham.add(level);
         count_rules(&report, &mut fig.rules_on_legitimate);
         if level == Level::Danger {
-            fig.misses.push(format!("ham judged danger: {name} ({})", report.verdict.decided_by.join(", ")));
+            fig.misses.push(format!(
+                "ham judged danger: {name} ({})",
+                report.verdict.decided_by.join(", ")
+            ));
         }
     }
     Ok(())
@@ -125,7 +131,10 @@ fn eval_file(analyzer: &Analyzer, path: &Path, fig: &mut Figures) -> Result<()> 
 
 /// (`phish` | `ham`, group name) from a path such as `…/email/phish/phishing-pot/x.eml`.
 fn label_of(path: &Path) -> Option<(&'static str, String)> {
-    let parts: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     let i = parts.iter().position(|p| p == "phish" || p == "ham")?;
     let label = if parts[i] == "phish" { "phish" } else { "ham" };
     let group = match parts.get(i + 1) {
@@ -136,8 +145,13 @@ fn label_of(path: &Path) -> Option<(&'static str, String)> {
 }
 
 fn eval_seller(analyzer: &Analyzer, path: &Path, fig: &mut Figures) -> Result<()> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let item: SellerLine = serde_json::from_str(line)
             .with_context(|| format!("{}:{}: not a seller message line", path.display(), n + 1))?;
         let report = analyzer.analyze(item.text.as_bytes());
@@ -184,9 +198,15 @@ fn level_name(level: Level) -> &'static str {
 }
 
 fn print_table(fig: &Figures) {
-    println!("{:<32} {:>6} {:>6} {:>8} {:>7}", "group", "total", "safe", "caution", "danger");
+    println!(
+        "{:<32} {:>6} {:>6} {:>8} {:>7}",
+        "group", "total", "safe", "caution", "danger"
+    );
     for (g, c) in &fig.groups {
-        println!("{:<32} {:>6} {:>6} {:>8} {:>7}", g, c.total, c.safe, c.caution, c.danger);
+        println!(
+            "{:<32} {:>6} {:>6} {:>8} {:>7}",
+            g, c.total, c.safe, c.caution, c.danger
+        );
     }
     let p = &fig.phish;
     if p.total > 0 {

@@ -20,7 +20,8 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>> {
             .read_to_end(&mut buf)
             .context("reading standard input")?;
     } else {
-        let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         file.take(MAX_READ_BYTES)
             .read_to_end(&mut buf)
             .with_context(|| format!("cannot read {}", path.display()))?;
@@ -54,7 +55,9 @@ pub fn walk(root: &Path) -> Result<Vec<PathBuf>> {
     while let Some(p) = stack.pop() {
         let meta = std::fs::metadata(&p).with_context(|| format!("cannot read {}", p.display()))?;
         if meta.is_dir() {
-            for entry in std::fs::read_dir(&p).with_context(|| format!("cannot list {}", p.display()))? {
+            for entry in
+                std::fs::read_dir(&p).with_context(|| format!("cannot list {}", p.display()))?
+            {
                 stack.push(entry?.path());
             }
         } else if meta.is_file() {

@@ -19,7 +19,8 @@ impl Style {
             ColorArg::Always => true,
             ColorArg::Never => false,
             ColorArg::Auto => {
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         };
         let lang = match args.lang {
@@ -37,7 +38,13 @@ fn lang_from_locale() -> Lang {
         .iter()
         .filter_map(|v| std::env::var(v).ok())
         .find(|v| !v.is_empty())
-        .map(|v| if v.starts_with("en") { Lang::En } else { Lang::Ja })
+        .map(|v| {
+            if v.starts_with("en") {
+                Lang::En
+            } else {
+                Lang::Ja
+            }
+        })
         .unwrap_or(Lang::Ja)
 }
 
@@ -93,18 +100,40 @@ impl Renderer {
             self.t("スコア", "score"),
             r.verdict.score
         )?;
-        let guide = r.intent.guide.as_deref().map(|g| format!(" ({g})")).unwrap_or_default();
-        writeln!(out, "{}: {}{}", self.t("種類", "Kind"), r.intent.name.get(lang), guide)?;
+        let guide = r
+            .intent
+            .guide
+            .as_deref()
+            .map(|g| format!(" ({g})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}: {}{}",
+            self.t("種類", "Kind"),
+            r.intent.name.get(lang),
+            guide
+        )?;
         if let Some(subject) = &r.message.subject {
             writeln!(out, "{}: {}", self.t("件名", "Subject"), one_line(subject))?;
         }
         if let Some(from) = &r.message.from {
             let name = from.name.as_deref().unwrap_or("");
             let addr = from.address.as_deref().unwrap_or("");
-            writeln!(out, "{}: {} <{}>", self.t("差出人", "From"), one_line(name), addr)?;
+            writeln!(
+                out,
+                "{}: {} <{}>",
+                self.t("差出人", "From"),
+                one_line(name),
+                addr
+            )?;
         }
         if let Some(brand) = &r.claimed_brand {
-            writeln!(out, "{}: {}", self.t("名乗っているブランド", "Claims to be"), brand)?;
+            writeln!(
+                out,
+                "{}: {}",
+                self.t("名乗っているブランド", "Claims to be"),
+                brand
+            )?;
         }
         self.write_findings(out, r)?;
         self.write_facts(out, r)?;
@@ -112,9 +141,17 @@ impl Renderer {
     }
 
     fn write_findings(&self, out: &mut impl Write, r: &Report) -> std::io::Result<()> {
-        let shown: Vec<&Finding> = r.findings.iter().filter(|f| f.weight != 0 || f.family == "input").collect();
+        let shown: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.weight != 0 || f.family == "input")
+            .collect();
         if shown.is_empty() {
-            writeln!(out, "\n{}", self.t("気になる点は見つかりませんでした。", "No red flags found."))?;
+            writeln!(
+                out,
+                "\n{}",
+                self.t("気になる点は見つかりませんでした。", "No red flags found.")
+            )?;
             return Ok(());
         }
         writeln!(out, "\n{}", self.paint(BOLD, self.t("理由", "Why")))?;
@@ -144,8 +181,16 @@ impl Renderer {
                 e.header.as_deref().unwrap_or(""),
                 self.paint(HIGHLIGHT, &one_line(&e.excerpt))
             ),
-            EvidenceSource::Link => format!("{} {}", self.t("リンク", "link"), self.paint(HIGHLIGHT, &one_line(&e.excerpt))),
-            EvidenceSource::Attachment => format!("{} {}", self.t("添付", "attachment"), self.paint(HIGHLIGHT, &one_line(&e.excerpt))),
+            EvidenceSource::Link => format!(
+                "{} {}",
+                self.t("リンク", "link"),
+                self.paint(HIGHLIGHT, &one_line(&e.excerpt))
+            ),
+            EvidenceSource::Attachment => format!(
+                "{} {}",
+                self.t("添付", "attachment"),
+                self.paint(HIGHLIGHT, &one_line(&e.excerpt))
+            ),
             EvidenceSource::Input => one_line(&e.excerpt),
         }
     }
@@ -164,7 +209,11 @@ impl Renderer {
         let before = one_line(&text[before_start..start]);
         let hit = one_line(&text[start..end]);
         let after = one_line(&text[end..after_end]);
-        let marked = if self.style.color { self.paint(HIGHLIGHT, &hit) } else { format!("【{hit}】") };
+        let marked = if self.style.color {
+            self.paint(HIGHLIGHT, &hit)
+        } else {
+            format!("【{hit}】")
+        };
         format!("…{before}{marked}{after}…")
     }
 
@@ -173,14 +222,30 @@ impl Renderer {
         let mut lines = Vec::new();
         let join = |v: Vec<&str>| v.join(", ");
         if !f.order_numbers.is_empty() {
-            lines.push(format!("{}: {}", self.t("注文番号", "Order"), join(f.order_numbers.iter().map(|o| o.value.as_str()).collect())));
+            lines.push(format!(
+                "{}: {}",
+                self.t("注文番号", "Order"),
+                join(f.order_numbers.iter().map(|o| o.value.as_str()).collect())
+            ));
         }
         if !f.tracking_numbers.is_empty() {
-            let t: Vec<String> = f.tracking_numbers.iter().map(|t| format!("{} ({:?})", t.number, t.carrier)).collect();
-            lines.push(format!("{}: {}", self.t("追跡番号", "Tracking"), t.join(", ")));
+            let t: Vec<String> = f
+                .tracking_numbers
+                .iter()
+                .map(|t| format!("{} ({:?})", t.number, t.carrier))
+                .collect();
+            lines.push(format!(
+                "{}: {}",
+                self.t("追跡番号", "Tracking"),
+                t.join(", ")
+            ));
         }
         if !f.dates.is_empty() {
-            lines.push(format!("{}: {}", self.t("日付", "Dates"), join(f.dates.iter().map(|d| d.value.as_str()).collect())));
+            lines.push(format!(
+                "{}: {}",
+                self.t("日付", "Dates"),
+                join(f.dates.iter().map(|d| d.value.as_str()).collect())
+            ));
         }
         if !r.links.is_empty() {
             let l: Vec<String> = r
@@ -189,24 +254,47 @@ impl Renderer {
                 .take(8)
                 .map(|l| {
                     let host = l.host.as_deref().unwrap_or("?");
-                    let owner = l.owner.as_deref().map(|o| format!(" ✓{o}")).unwrap_or_default();
+                    let owner = l
+                        .owner
+                        .as_deref()
+                        .map(|o| format!(" ✓{o}"))
+                        .unwrap_or_default();
                     format!("{host}{owner}")
                 })
                 .collect();
-            lines.push(format!("{}: {}", self.t("リンク先", "Links go to"), l.join(", ")));
+            lines.push(format!(
+                "{}: {}",
+                self.t("リンク先", "Links go to"),
+                l.join(", ")
+            ));
         }
         if !r.attachments.is_empty() {
             let a: Vec<String> = r
                 .attachments
                 .iter()
-                .map(|a| format!("{} ({}, {} B)", a.name.as_deref().unwrap_or("-"), a.content_type, a.size))
+                .map(|a| {
+                    format!(
+                        "{} ({}, {} B)",
+                        a.name.as_deref().unwrap_or("-"),
+                        a.content_type,
+                        a.size
+                    )
+                })
                 .collect();
-            lines.push(format!("{}: {}", self.t("添付", "Attachments"), a.join(", ")));
+            lines.push(format!(
+                "{}: {}",
+                self.t("添付", "Attachments"),
+                a.join(", ")
+            ));
         }
         if lines.is_empty() {
             return Ok(());
         }
-        writeln!(out, "\n{}", self.paint(BOLD, self.t("見つかった事実", "Facts found")))?;
+        writeln!(
+            out,
+            "\n{}",
+            self.paint(BOLD, self.t("見つかった事実", "Facts found"))
+        )?;
         for l in lines {
             writeln!(out, "  {l}")?;
         }
@@ -216,14 +304,32 @@ impl Renderer {
     fn write_next_steps(&self, out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         let lang = self.style.lang;
         if !r.advice.is_empty() {
-            writeln!(out, "\n{}", self.paint(BOLD, self.t("次にすること", "What to do")))?;
+            writeln!(
+                out,
+                "\n{}",
+                self.paint(BOLD, self.t("次にすること", "What to do"))
+            )?;
             for a in &r.advice {
-                writeln!(out, "  - {} {}", self.paint(BOLD, a.title.get(lang)), a.text.get(lang))?;
+                writeln!(
+                    out,
+                    "  - {} {}",
+                    self.paint(BOLD, a.title.get(lang)),
+                    a.text.get(lang)
+                )?;
             }
         }
         if !r.replies.is_empty() {
-            let names: Vec<String> = r.replies.iter().map(|x| format!("{} {}", x.id, x.title.get(lang))).collect();
-            writeln!(out, "{}: {}", self.t("返信の候補", "Suggested replies"), names.join(" / "))?;
+            let names: Vec<String> = r
+                .replies
+                .iter()
+                .map(|x| format!("{} {}", x.id, x.title.get(lang)))
+                .collect();
+            writeln!(
+                out,
+                "{}: {}",
+                self.t("返信の候補", "Suggested replies"),
+                names.join(" / ")
+            )?;
         }
         Ok(())
     }

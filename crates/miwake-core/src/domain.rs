@@ -38,9 +38,7 @@ pub fn parse_url(url: &str) -> Option<UrlParts<'_>> {
         Some(i) => (true, &authority[i + 1..]),
         None => (false, authority),
     };
-    let host = strip_port(host_port)
-        .trim_end_matches('.')
-        .to_lowercase();
+    let host = strip_port(host_port).trim_end_matches('.').to_lowercase();
     if host.is_empty() {
         return None;
     }
@@ -180,9 +178,18 @@ mod tests {
 
     #[test]
     fn registrable_domain_uses_the_public_suffix_list() {
-        assert_eq!(registrable_domain("www.amazon.co.jp").as_deref(), Some("amazon.co.jp"));
-        assert_eq!(registrable_domain("amazon.co.jp.evil.top").as_deref(), Some("evil.top"));
-        assert_eq!(registrable_domain("amazon-co-jp.shop").as_deref(), Some("amazon-co-jp.shop"));
+        assert_eq!(
+            registrable_domain("www.amazon.co.jp").as_deref(),
+            Some("amazon.co.jp")
+        );
+        assert_eq!(
+            registrable_domain("amazon.co.jp.evil.top").as_deref(),
+            Some("evil.top")
+        );
+        assert_eq!(
+            registrable_domain("amazon-co-jp.shop").as_deref(),
+            Some("amazon-co-jp.shop")
+        );
         // Hosting suffixes from the PSL's private section: each customer is its own domain.
         assert_eq!(
             registrable_domain("phish.s3.amazonaws.com").as_deref(),
@@ -201,9 +208,18 @@ mod tests {
 
     #[test]
     fn scheme_less_and_odd_urls_parse() {
-        assert_eq!(parse_url("www.Example.COM./x").map(|p| p.host), Some("www.example.com".into()));
-        assert_eq!(parse_url("javascript:alert(1)").map(|p| p.scheme), Some("javascript".into()));
-        assert_eq!(parse_url("https://[2001:db8::1]/x").map(|p| p.host), Some("2001:db8::1".into()));
+        assert_eq!(
+            parse_url("www.Example.COM./x").map(|p| p.host),
+            Some("www.example.com".into())
+        );
+        assert_eq!(
+            parse_url("javascript:alert(1)").map(|p| p.scheme),
+            Some("javascript".into())
+        );
+        assert_eq!(
+            parse_url("https://[2001:db8::1]/x").map(|p| p.host),
+            Some("2001:db8::1".into())
+        );
         assert!(parse_url("https:///").is_none());
     }
 
@@ -218,12 +234,24 @@ mod tests {
     #[test]
     fn click_wrappers_unwrap() {
         let safelink = "https://apc01.safelinks.protection.outlook.com/?url=https%3A%2F%2Famazon-verify.top%2Flogin&data=x";
-        assert_eq!(unwrap_click_wrapper(safelink).as_deref(), Some("https://amazon-verify.top/login"));
+        assert_eq!(
+            unwrap_click_wrapper(safelink).as_deref(),
+            Some("https://amazon-verify.top/login")
+        );
         let pp2 = "https://urldefense.proofpoint.com/v2/url?u=https-3A__evil.example_login&d=DwM";
-        assert_eq!(unwrap_click_wrapper(pp2).as_deref(), Some("https://evil.example/login"));
+        assert_eq!(
+            unwrap_click_wrapper(pp2).as_deref(),
+            Some("https://evil.example/login")
+        );
         let pp3 = "https://urldefense.com/v3/__https://evil.example/a__;!!abc";
-        assert_eq!(unwrap_click_wrapper(pp3).as_deref(), Some("https://evil.example/a"));
-        assert_eq!(unwrap_click_wrapper("https://www.amazon.co.jp/gp/css"), None);
+        assert_eq!(
+            unwrap_click_wrapper(pp3).as_deref(),
+            Some("https://evil.example/a")
+        );
+        assert_eq!(
+            unwrap_click_wrapper("https://www.amazon.co.jp/gp/css"),
+            None
+        );
     }
 
     #[test]

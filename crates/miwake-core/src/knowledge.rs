@@ -260,20 +260,62 @@ pub enum KnowledgeError {
 
 /// The files under `knowledge/`, embedded at build time: (name, content).
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("scoring.toml", include_str!("../../../knowledge/scoring.toml")),
-    ("advice.toml", include_str!("../../../knowledge/advice.toml")),
-    ("replies.toml", include_str!("../../../knowledge/replies.toml")),
-    ("brands.toml", include_str!("../../../knowledge/brands.toml")),
-    ("domain-lists.toml", include_str!("../../../knowledge/domain-lists.toml")),
-    ("intents.toml", include_str!("../../../knowledge/intents.toml")),
-    ("rules/r1-personal-data.toml", include_str!("../../../knowledge/rules/r1-personal-data.toml")),
-    ("rules/r2-off-platform.toml", include_str!("../../../knowledge/rules/r2-off-platform.toml")),
-    ("rules/r3-money.toml", include_str!("../../../knowledge/rules/r3-money.toml")),
-    ("rules/r4-pressure.toml", include_str!("../../../knowledge/rules/r4-pressure.toml")),
-    ("rules/links.toml", include_str!("../../../knowledge/rules/links.toml")),
-    ("rules/sender.toml", include_str!("../../../knowledge/rules/sender.toml")),
-    ("rules/attachments.toml", include_str!("../../../knowledge/rules/attachments.toml")),
-    ("rules/input.toml", include_str!("../../../knowledge/rules/input.toml")),
+    (
+        "scoring.toml",
+        include_str!("../../../knowledge/scoring.toml"),
+    ),
+    (
+        "advice.toml",
+        include_str!("../../../knowledge/advice.toml"),
+    ),
+    (
+        "replies.toml",
+        include_str!("../../../knowledge/replies.toml"),
+    ),
+    (
+        "brands.toml",
+        include_str!("../../../knowledge/brands.toml"),
+    ),
+    (
+        "domain-lists.toml",
+        include_str!("../../../knowledge/domain-lists.toml"),
+    ),
+    (
+        "intents.toml",
+        include_str!("../../../knowledge/intents.toml"),
+    ),
+    (
+        "rules/r1-personal-data.toml",
+        include_str!("../../../knowledge/rules/r1-personal-data.toml"),
+    ),
+    (
+        "rules/r2-off-platform.toml",
+        include_str!("../../../knowledge/rules/r2-off-platform.toml"),
+    ),
+    (
+        "rules/r3-money.toml",
+        include_str!("../../../knowledge/rules/r3-money.toml"),
+    ),
+    (
+        "rules/r4-pressure.toml",
+        include_str!("../../../knowledge/rules/r4-pressure.toml"),
+    ),
+    (
+        "rules/links.toml",
+        include_str!("../../../knowledge/rules/links.toml"),
+    ),
+    (
+        "rules/sender.toml",
+        include_str!("../../../knowledge/rules/sender.toml"),
+    ),
+    (
+        "rules/attachments.toml",
+        include_str!("../../../knowledge/rules/attachments.toml"),
+    ),
+    (
+        "rules/input.toml",
+        include_str!("../../../knowledge/rules/input.toml"),
+    ),
 ];
 
 impl Knowledge {
@@ -449,7 +491,10 @@ mod tests {
             assert!(k.reply(id).is_some(), "reply {id} missing");
         }
         for family in ["R1", "R2", "R3", "R4"] {
-            assert!(k.rules.iter().any(|r| r.family == family), "{family} has no rule");
+            assert!(
+                k.rules.iter().any(|r| r.family == family),
+                "{family} has no rule"
+            );
         }
         for guide in ["P1", "P2", "P3", "P4", "P5"] {
             assert!(k.intents.iter().any(|i| i.guide.as_deref() == Some(guide)));
@@ -465,9 +510,14 @@ mod tests {
             "[[rule]]\nid = \"{first}\"\nfamily = \"R4\"\nseverity = \"low\"\nexplain = {{ ja = \"上書き\", en = \"overridden\" }}\n\n\
              [[rule]]\nid = \"user.new\"\nfamily = \"R2\"\nseverity = \"high\"\npatterns = {{ en = ['zzz'] }}\nexplain = {{ ja = \"新\", en = \"new\" }}\n"
         );
-        let k = base.overlay([("user.toml", user.as_str())]).expect("overlay");
+        let k = base
+            .overlay([("user.toml", user.as_str())])
+            .expect("overlay");
         assert_eq!(k.rules.len(), count + 1);
-        assert_eq!(k.rule(&first).map(|r| r.explain.en.as_str()), Some("overridden"));
+        assert_eq!(
+            k.rule(&first).map(|r| r.explain.en.as_str()),
+            Some("overridden")
+        );
         assert!(k.rule("user.new").is_some());
     }
 

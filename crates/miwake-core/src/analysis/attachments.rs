@@ -5,8 +5,26 @@ use crate::message::Attachment;
 use crate::report::Evidence;
 
 const EXECUTABLE: &[&str] = &[
-    "exe", "scr", "com", "pif", "cpl", "msi", "msp", "dll", "apk", "app", "jar", "lnk", "reg",
-    "hta", "gadget", "application", "msc", "elf", "dmg", "pkg",
+    "exe",
+    "scr",
+    "com",
+    "pif",
+    "cpl",
+    "msi",
+    "msp",
+    "dll",
+    "apk",
+    "app",
+    "jar",
+    "lnk",
+    "reg",
+    "hta",
+    "gadget",
+    "application",
+    "msc",
+    "elf",
+    "dmg",
+    "pkg",
 ];
 const SCRIPT: &[&str] = &[
     "js", "jse", "vbs", "vbe", "wsf", "wsh", "ps1", "psm1", "bat", "cmd", "sh", "py", "scpt",
@@ -15,7 +33,9 @@ const MACRO_DOCUMENT: &[&str] = &[
     "docm", "dotm", "xlsm", "xltm", "xlam", "pptm", "potm", "ppam", "sldm", "doc", "xls", "ppt",
 ];
 const HTML: &[&str] = &["html", "htm", "shtml", "xhtml", "svg", "mht", "mhtml"];
-const ARCHIVE: &[&str] = &["zip", "rar", "7z", "gz", "tgz", "bz2", "xz", "tar", "cab", "arj", "lzh"];
+const ARCHIVE: &[&str] = &[
+    "zip", "rar", "7z", "gz", "tgz", "bz2", "xz", "tar", "cab", "arj", "lzh",
+];
 const DISK_IMAGE: &[&str] = &["iso", "img", "vhd", "vhdx"];
 /// Extensions that a second, hidden extension pretends to be.
 const DOCUMENT_LIKE: &[&str] = &[
@@ -76,7 +96,8 @@ fn attachment_rules(a: &Attachment) -> Vec<&'static str> {
     let archive = is_in(&ext, ARCHIVE) || ctype.contains("zip") || ctype.contains("compressed");
     if archive
         && a.archive_entries.iter().any(|entry| {
-            extension(entry).is_some_and(|e| is_in(&e, EXECUTABLE) || is_in(&e, SCRIPT) || is_in(&e, HTML))
+            extension(entry)
+                .is_some_and(|e| is_in(&e, EXECUTABLE) || is_in(&e, SCRIPT) || is_in(&e, HTML))
         })
     {
         rules.push("attachment.archive_with_executable");
@@ -112,15 +133,26 @@ mod tests {
 
     #[test]
     fn dangerous_attachments() {
-        assert!(attachment_rules(&att("invoice.pdf.exe", "application/octet-stream")).contains(&"attachment.double_extension"));
-        assert!(attachment_rules(&att("run.js", "application/javascript")).contains(&"attachment.script"));
-        assert!(attachment_rules(&att("Order.xlsm", "application/vnd.ms-excel")).contains(&"attachment.macro_document"));
+        assert!(
+            attachment_rules(&att("invoice.pdf.exe", "application/octet-stream"))
+                .contains(&"attachment.double_extension")
+        );
+        assert!(attachment_rules(&att("run.js", "application/javascript"))
+            .contains(&"attachment.script"));
+        assert!(
+            attachment_rules(&att("Order.xlsm", "application/vnd.ms-excel"))
+                .contains(&"attachment.macro_document")
+        );
         assert!(attachment_rules(&att("login.html", "text/html")).contains(&"attachment.html"));
         let mut zip = att("docs.zip", "application/zip");
         zip.encrypted_archive = true;
         zip.archive_entries = vec!["scan.pdf.lnk".into()];
         let r = attachment_rules(&zip);
-        assert!(r.contains(&"attachment.encrypted_archive") && r.contains(&"attachment.archive_with_executable"), "{r:?}");
+        assert!(
+            r.contains(&"attachment.encrypted_archive")
+                && r.contains(&"attachment.archive_with_executable"),
+            "{r:?}"
+        );
     }
 
     #[test]

@@ -10,9 +10,33 @@ use crate::normalize::normalize_str;
 
 /// Words in a host that, next to a brand label, make a lookalike more likely.
 const LURE_WORDS: &[&str] = &[
-    "login", "signin", "sign-in", "verify", "verification", "secure", "security", "account",
-    "update", "support", "service", "billing", "payment", "confirm", "auth", "prime", "member",
-    "customer", "help", "info", "center", "centre", "jp", "cojp", "co-jp", "order", "delivery",
+    "login",
+    "signin",
+    "sign-in",
+    "verify",
+    "verification",
+    "secure",
+    "security",
+    "account",
+    "update",
+    "support",
+    "service",
+    "billing",
+    "payment",
+    "confirm",
+    "auth",
+    "prime",
+    "member",
+    "customer",
+    "help",
+    "info",
+    "center",
+    "centre",
+    "jp",
+    "cojp",
+    "co-jp",
+    "order",
+    "delivery",
 ];
 
 /// A brand lookalike: which brand and why.
@@ -154,7 +178,10 @@ impl BrandIndex {
         let skel = skeleton(host);
         // A brand's own domain written inside another host: amazon.co.jp.evil.top.
         if let Some(brand) = self.owned_domain_inside(host) {
-            return Some(Lookalike { brand, reason: "brand_domain_inside" });
+            return Some(Lookalike {
+                brand,
+                reason: "brand_domain_inside",
+            });
         }
         // A near miss (`amazom`) alone is weak (`finance` is one edit from `binance`);
         // next to a lure word or on a cheap TLD it is not.
@@ -162,17 +189,26 @@ impl BrandIndex {
         for label in skel.split(['.', '-', '_']) {
             for (brand_label, brand) in &self.labels {
                 if label == brand_label {
-                    return Some(Lookalike { brand: *brand, reason: "brand_label" });
+                    return Some(Lookalike {
+                        brand: *brand,
+                        reason: "brand_label",
+                    });
                 }
                 let near = brand_label.len() >= 6 || (brand_label.len() >= 5 && suspicious_setting);
                 if near && edit_distance_at_most_one(label, brand_label) {
-                    return Some(Lookalike { brand: *brand, reason: "edit_distance" });
+                    return Some(Lookalike {
+                        brand: *brand,
+                        reason: "edit_distance",
+                    });
                 }
             }
         }
         for (brand_label, brand) in &self.labels {
             if brand_label.len() >= 5 && skel.contains(brand_label.as_str()) && suspicious_setting {
-                return Some(Lookalike { brand: *brand, reason: "brand_inside_label" });
+                return Some(Lookalike {
+                    brand: *brand,
+                    reason: "brand_inside_label",
+                });
             }
         }
         None
@@ -244,7 +280,10 @@ mod tests {
     #[test]
     fn owners_follow_registrable_domains() {
         let idx = amazon_index();
-        assert_eq!(idx.owner_of_host("www.amazon.co.jp").map(|b| idx.id(b)), Some("amazon"));
+        assert_eq!(
+            idx.owner_of_host("www.amazon.co.jp").map(|b| idx.id(b)),
+            Some("amazon")
+        );
         assert_eq!(idx.owner_of_host("amazon.co.jp.evil.top"), None);
         assert_eq!(idx.owner_of_host("amazon-co-jp.shop"), None);
     }
@@ -260,10 +299,21 @@ mod tests {
             "amazom.com",
             "secure-amazon-login.example",
         ] {
-            assert!(idx.lookalike(host).is_some(), "{host} should be a lookalike");
+            assert!(
+                idx.lookalike(host).is_some(),
+                "{host} should be a lookalike"
+            );
         }
-        for host in ["www.amazon.co.jp", "example.com", "smile.amazon.com", "lists.debian.org"] {
-            assert!(idx.lookalike(host).is_none(), "{host} should not be a lookalike");
+        for host in [
+            "www.amazon.co.jp",
+            "example.com",
+            "smile.amazon.com",
+            "lists.debian.org",
+        ] {
+            assert!(
+                idx.lookalike(host).is_none(),
+                "{host} should not be a lookalike"
+            );
         }
     }
 

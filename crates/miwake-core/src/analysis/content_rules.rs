@@ -88,7 +88,9 @@ pub struct ContentRules {
 /// engine off its fast DFA on Japanese text (a 100× slowdown), and Japanese has no
 /// word boundaries to find anyway.
 pub fn prepare(pattern: &str) -> String {
-    pattern.replace(r"\b", r"(?-u:\b)").replace(r"\B", r"(?-u:\B)")
+    pattern
+        .replace(r"\b", r"(?-u:\b)")
+        .replace(r"\B", r"(?-u:\B)")
 }
 
 impl ContentRules {
@@ -145,10 +147,15 @@ impl ContentRules {
                     continue;
                 };
                 let p = &self.patterns[idx];
-                if !allowed(p) || hit.start() < next_start[idx] || spans[p.rule].len() >= MAX_EVIDENCE_PER_RULE {
+                if !allowed(p)
+                    || hit.start() < next_start[idx]
+                    || spans[p.rule].len() >= MAX_EVIDENCE_PER_RULE
+                {
                     continue;
                 }
-                let input = Input::new(text).range(hit.start()..).anchored(Anchored::Yes);
+                let input = Input::new(text)
+                    .range(hit.start()..)
+                    .anchored(Anchored::Yes);
                 if let Some(m) = p.regex.get().and_then(|r| r.search(&input)) {
                     next_start[idx] = m.end().max(hit.start() + 1);
                     self.keep(p.rule, text, Span::new(m.start(), m.end()), &mut spans);
@@ -182,7 +189,9 @@ impl ContentRules {
     fn keep(&self, rule: usize, text: &str, span: Span, spans: &mut [Vec<Span>]) {
         let list = &mut spans[rule];
         if list.len() < MAX_EVIDENCE_PER_RULE
-            && !list.iter().any(|s| s.start < span.end && span.start < s.end)
+            && !list
+                .iter()
+                .any(|s| s.start < span.end && span.start < s.end)
             && !self.excepted(rule, text, span)
         {
             list.push(span);
@@ -216,7 +225,12 @@ fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 2) {
         return None;
     }
-    Some(literals.iter().map(|l| l.as_bytes().to_ascii_lowercase()).collect())
+    Some(
+        literals
+            .iter()
+            .map(|l| l.as_bytes().to_ascii_lowercase())
+            .collect(),
+    )
 }
 
 fn pattern_error(rule: &Rule, pattern: &str, e: impl ToString) -> KnowledgeError {
@@ -277,15 +291,26 @@ mod tests {
         ];
         let c = ContentRules::compile(&rules).expect("compiles");
         let m = c.matches("please send your password now", false);
-        assert_eq!(m, vec![RuleMatch { rule: 0, spans: vec![Span::new(17, 25)] }]);
-        assert!(c.matches("we will never ask for your password", false).is_empty());
+        assert_eq!(
+            m,
+            vec![RuleMatch {
+                rule: 0,
+                spans: vec![Span::new(17, 25)]
+            }]
+        );
+        assert!(c
+            .matches("we will never ask for your password", false)
+            .is_empty());
         let m = c.matches("a gift card and a gift card", false);
         assert_eq!(m[0].spans.len(), 2);
     }
 
     #[test]
     fn patterns_without_prefix_literals_still_run() {
-        let rules = vec![rule("gap", &[r".{0,3}(?:pass|pin)code"], &[]), rule("lit", &["(?:ギフト券|gift card).{0,10}review"], &[])];
+        let rules = vec![
+            rule("gap", &[r".{0,3}(?:pass|pin)code"], &[]),
+            rule("lit", &["(?:ギフト券|gift card).{0,10}review"], &[]),
+        ];
         let c = ContentRules::compile(&rules).expect("compiles");
         assert_eq!(c.always, vec![0]);
         let m = c.matches("your pincode, a gift card for a review", false);

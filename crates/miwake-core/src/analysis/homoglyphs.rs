@@ -19,7 +19,9 @@ fn script(c: char) -> Script {
     match c {
         'a'..='z' | 'A'..='Z' => Script::Latin,
         // Cyrillic and Greek blocks, where Latin look-alikes live.
-        '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{04FF}' | '\u{0500}'..='\u{052F}' => Script::Lookalike,
+        '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{04FF}' | '\u{0500}'..='\u{052F}' => {
+            Script::Lookalike
+        }
         _ => Script::Other,
     }
 }
@@ -29,7 +31,10 @@ pub fn mixed_script_words(text: &str) -> Option<Hit> {
     let mut evidence = Vec::new();
     let mut start = None;
     let (mut latin, mut lookalike) = (false, false);
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         if c.is_alphabetic() {
             start.get_or_insert(i);
             match script(c) {
@@ -67,15 +72,21 @@ mod tests {
 
     #[test]
     fn finds_cyrillic_inside_latin_words() {
-        let hit = mixed_script_words("Dear user, Actiоn Requiгed for your Аmazon account").expect("found");
+        let hit = mixed_script_words("Dear user, Actiоn Requiгed for your Аmazon account")
+            .expect("found");
         let words: Vec<&str> = hit.evidence.iter().map(|e| e.excerpt.as_str()).collect();
         assert_eq!(words, vec!["Actiоn", "Requiгed", "Аmazon"]);
         let span = hit.evidence[2].span.expect("span");
-        assert_eq!(&"Dear user, Actiоn Requiгed for your Аmazon account"[span.start..span.end], "Аmazon");
+        assert_eq!(
+            &"Dear user, Actiоn Requiгed for your Аmazon account"[span.start..span.end],
+            "Аmazon"
+        );
     }
 
     #[test]
     fn plain_russian_greek_and_japanese_are_fine() {
-        assert!(mixed_script_words("Привет мир, καλημέρα, Amazonギフト券 and plain English").is_none());
+        assert!(
+            mixed_script_words("Привет мир, καλημέρα, Amazonギフト券 and plain English").is_none()
+        );
     }
 }

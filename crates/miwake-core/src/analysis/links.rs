@@ -27,9 +27,11 @@ pub fn analyze_links(
     // Newsletters repeat one tracking link dozens of times: judge each target once.
     let mut judged: Vec<(usize, Vec<&'static str>)> = Vec::new();
     for (index, link) in links.iter().enumerate() {
-        let earlier = judged
-            .iter()
-            .find(|(i, _)| links[*i].href == link.href && links[*i].text == link.text && links[*i].origin == link.origin);
+        let earlier = judged.iter().find(|(i, _)| {
+            links[*i].href == link.href
+                && links[*i].text == link.text
+                && links[*i].origin == link.origin
+        });
         let (report, rules) = match earlier {
             Some((i, rules)) => {
                 let mut r = reports[*i].clone();
@@ -45,7 +47,11 @@ pub fn analyze_links(
         for rule in rules {
             let evidence = by_rule.entry(rule).or_default();
             if evidence.len() < MAX_EVIDENCE {
-                let shown = format!("{} → {}", link.text, report.host.as_deref().unwrap_or(&link.href));
+                let shown = format!(
+                    "{} → {}",
+                    link.text,
+                    report.host.as_deref().unwrap_or(&link.href)
+                );
                 evidence.push(Evidence::link(index, shown, link.span));
             }
         }
@@ -67,9 +73,14 @@ fn judge_link(
     let unwrapped = unwrap_click_wrapper(&link.href);
     let target = unwrapped.as_deref().unwrap_or(&link.href);
     let parts = parse_url(target);
-    let host = parts.as_ref().map(|p| p.host.clone()).filter(|h| !h.is_empty());
+    let host = parts
+        .as_ref()
+        .map(|p| p.host.clone())
+        .filter(|h| !h.is_empty());
     let registrable = host.as_deref().and_then(registrable_domain);
-    let owner = registrable.as_deref().and_then(|d| brands.owner_of_domain(d));
+    let owner = registrable
+        .as_deref()
+        .and_then(|d| brands.owner_of_domain(d));
     let mut findings: Vec<&'static str> = Vec::new();
     let mut flag = |id: &'static str| findings.push(id);
 
@@ -165,7 +176,10 @@ fn host_in_visible_text(text: &str) -> Option<String> {
         && host
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-        && host.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()));
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()));
     looks_like_host.then_some(host)
 }
 
@@ -203,14 +217,23 @@ mod tests {
 
     #[test]
     fn brand_text_with_foreign_target() {
-        let f = findings_of(anchor("http://203.0.113.5/signin", "https://www.amazon.co.jp/"), None);
+        let f = findings_of(
+            anchor("http://203.0.113.5/signin", "https://www.amazon.co.jp/"),
+            None,
+        );
         assert!(f.contains(&"link.visible_brand_target_foreign"), "{f:?}");
         assert!(f.contains(&"link.ip_host"), "{f:?}");
     }
 
     #[test]
     fn genuine_brand_link_is_clean() {
-        let f = findings_of(anchor("https://www.amazon.co.jp/gp/your-account/order-history", "注文履歴"), Some(0));
+        let f = findings_of(
+            anchor(
+                "https://www.amazon.co.jp/gp/your-account/order-history",
+                "注文履歴",
+            ),
+            Some(0),
+        );
         assert!(f.is_empty(), "{f:?}");
         let f = findings_of(anchor("https://www.amazon.com/x", "amazon.co.jp"), Some(0));
         assert!(f.is_empty(), "same brand, other country site: {f:?}");
@@ -235,7 +258,13 @@ mod tests {
 
     #[test]
     fn open_redirect_on_brand_domain() {
-        let f = findings_of(anchor("https://www.amazon.co.jp/redirect?url=https%3A%2F%2Fevil.example%2F", "x"), None);
+        let f = findings_of(
+            anchor(
+                "https://www.amazon.co.jp/redirect?url=https%3A%2F%2Fevil.example%2F",
+                "x",
+            ),
+            None,
+        );
         assert!(f.contains(&"link.open_redirect"), "{f:?}");
     }
 }

@@ -120,17 +120,31 @@ impl Analyzer {
         let all_links = merge_links(&message, &facts, &normalized);
 
         let mut hits = Vec::new();
-        let rule_matches = self.rules.matches(&normalized.text, claimed_brand.is_some());
+        let rule_matches = self
+            .rules
+            .matches(&normalized.text, claimed_brand.is_some());
         let (link_reports, link_hits) =
             links::analyze_links(&all_links, &self.brands, &self.knowledge.lists, link_claim);
         hits.extend(link_hits);
-        hits.extend(sender::analyze_sender(&message.headers, &self.brands, &self.knowledge.lists));
-        hits.extend(sender::service_name_on_free_mail(&message.headers, &self.knowledge.lists));
+        hits.extend(sender::analyze_sender(
+            &message.headers,
+            &self.brands,
+            &self.knowledge.lists,
+        ));
+        hits.extend(sender::service_name_on_free_mail(
+            &message.headers,
+            &self.knowledge.lists,
+        ));
         hits.extend(sender::random_tokens(&message.headers));
         hits.extend(homoglyphs::mixed_script_words(&message.display_text));
-        let link_domains: Vec<&str> =
-            link_reports.iter().filter_map(|l| l.registrable_domain.as_deref()).collect();
-        hits.extend(sender::name_matches_link_domain(&message.headers, &link_domains));
+        let link_domains: Vec<&str> = link_reports
+            .iter()
+            .filter_map(|l| l.registrable_domain.as_deref())
+            .collect();
+        hits.extend(sender::name_matches_link_domain(
+            &message.headers,
+            &link_domains,
+        ));
         hits.extend(attachments::analyze_attachments(&message.attachments));
         hits.extend(input_hits(&message));
 
@@ -152,7 +166,12 @@ impl Analyzer {
     /// address, in the subject, or more than once in the text.
     fn claimed_brand(&self, message: &Message, normalized: &str) -> Option<BrandClaim> {
         let headers = &message.headers;
-        let by_header = |brand| Some(BrandClaim { brand, by_header: true });
+        let by_header = |brand| {
+            Some(BrandClaim {
+                brand,
+                by_header: true,
+            })
+        };
         if let Some(from) = headers.from.as_ref() {
             let by_name = from.name.as_deref().and_then(|n| self.brands.named_in(n));
             let by_domain = from
@@ -163,7 +182,11 @@ impl Analyzer {
                 return by_header(b);
             }
         }
-        if let Some(b) = headers.subject.as_deref().and_then(|s| self.brands.named_in(s)) {
+        if let Some(b) = headers
+            .subject
+            .as_deref()
+            .and_then(|s| self.brands.named_in(s))
+        {
             return by_header(b);
         }
         let mut counts = vec![0usize; self.brands.brands.len()];
@@ -175,7 +198,10 @@ impl Analyzer {
             .enumerate()
             .filter(|(_, &c)| c >= 2)
             .max_by_key(|(_, &c)| c)
-            .map(|(brand, _)| BrandClaim { brand, by_header: false })
+            .map(|(brand, _)| BrandClaim {
+                brand,
+                by_header: false,
+            })
     }
 }
 
@@ -217,9 +243,10 @@ fn merge_links(message: &Message, facts: &Facts, normalized: &NormalizedText) ->
 /// The facts module reads URLs from the normalised text, where a Cyrillic `а` has become a
 /// Latin `a`; the link must be judged as written (`www.аmazon.co.jp` is not Amazon).
 fn href_as_written(original: &str, normalized_url: &str) -> String {
-    let disguised = original
-        .chars()
-        .any(|c| matches!(c, '\u{0370}'..='\u{052F}') || (!c.is_ascii() && c.is_alphabetic() && c < '\u{3000}'));
+    let disguised = original.chars().any(|c| {
+        matches!(c, '\u{0370}'..='\u{052F}')
+            || (!c.is_ascii() && c.is_alphabetic() && c < '\u{3000}')
+    });
     if !disguised || original.contains(char::is_whitespace) {
         return normalized_url.to_string();
     }

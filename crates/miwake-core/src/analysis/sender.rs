@@ -22,19 +22,28 @@ pub fn analyze_sender(headers: &Headers, brands: &BrandIndex, lists: &DomainList
     if let Some(name) = from.name.as_deref() {
         if let Some(brand) = brands.named_in(name) {
             if from_owner != Some(brand) {
-                hits.push(Hit::new("sender.brand_name_foreign_domain", Evidence::header("From", &shown)));
+                hits.push(Hit::new(
+                    "sender.brand_name_foreign_domain",
+                    Evidence::header("From", &shown),
+                ));
             }
         }
         if let Some(domain) = domain_in_display_name(name) {
             if registrable_domain(&domain) != from_reg {
-                hits.push(Hit::new("sender.display_name_other_domain", Evidence::header("From", &shown)));
+                hits.push(Hit::new(
+                    "sender.display_name_other_domain",
+                    Evidence::header("From", &shown),
+                ));
             }
         }
     }
     if from_owner.is_none() {
         if let Some(d) = from_domain.as_deref() {
             if brands.lookalike(d).is_some() {
-                hits.push(Hit::new("sender.lookalike_domain", Evidence::header("From", &shown)));
+                hits.push(Hit::new(
+                    "sender.lookalike_domain",
+                    Evidence::header("From", &shown),
+                ));
             }
         }
     }
@@ -45,12 +54,22 @@ pub fn analyze_sender(headers: &Headers, brands: &BrandIndex, lists: &DomainList
         hits.push(Hit::new(rule, Evidence::header("From", &shown)));
     }
     if let Some(d) = from_domain.as_deref().filter(|d| looks_random(d)) {
-        hits.push(Hit::new("sender.random_domain", Evidence::header("From", format!("{shown} ({d})"))));
+        hits.push(Hit::new(
+            "sender.random_domain",
+            Evidence::header("From", format!("{shown} ({d})")),
+        ));
     }
     hits.extend(authentication_failures(headers));
     if from_owner.is_some() && authenticated_for(headers, from_reg.as_deref()) {
-        let value = headers.authentication_results.first().cloned().unwrap_or_default();
-        hits.push(Hit::new("trust.brand_authenticated", Evidence::header("Authentication-Results", value)));
+        let value = headers
+            .authentication_results
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        hits.push(Hit::new(
+            "trust.brand_authenticated",
+            Evidence::header("Authentication-Results", value),
+        ));
     }
     hits
 }
@@ -64,7 +83,11 @@ fn show_address(a: &Address) -> String {
     }
 }
 
-fn reply_to_elsewhere(headers: &Headers, from_reg: Option<&str>, lists: &DomainLists) -> Option<Hit> {
+fn reply_to_elsewhere(
+    headers: &Headers,
+    from_reg: Option<&str>,
+    lists: &DomainLists,
+) -> Option<Hit> {
     let reply_to = headers.reply_to.first()?;
     let reg = reply_to.domain().as_deref().and_then(registrable_domain)?;
     if Some(reg.as_str()) == from_reg {
@@ -99,10 +122,35 @@ fn domain_in_display_name(name: &str) -> Option<String> {
 
 /// Words a display name uses to look like a company's service desk.
 const SERVICE_WORDS: &[&str] = &[
-    "support", "service", "services", "team", "security", "account", "accounts", "billing",
-    "admin", "administrator", "helpdesk", "notification", "notifications", "customer", "care",
-    "official", "verification", "delivery", "sicherheit", "kundenservice", "atendimento",
-    "soporte", "servicio", "サポート", "カスタマー", "事務局", "運営", "セキュリティ", "お客様センター",
+    "support",
+    "service",
+    "services",
+    "team",
+    "security",
+    "account",
+    "accounts",
+    "billing",
+    "admin",
+    "administrator",
+    "helpdesk",
+    "notification",
+    "notifications",
+    "customer",
+    "care",
+    "official",
+    "verification",
+    "delivery",
+    "sicherheit",
+    "kundenservice",
+    "atendimento",
+    "soporte",
+    "servicio",
+    "サポート",
+    "カスタマー",
+    "事務局",
+    "運営",
+    "セキュリティ",
+    "お客様センター",
 ];
 
 /// A display name that poses as a company desk while the address is free mail
@@ -117,8 +165,15 @@ pub fn service_name_on_free_mail(headers: &Headers, lists: &DomainLists) -> Opti
     let poses = name
         .split(|c: char| !c.is_alphanumeric())
         .any(|w| SERVICE_WORDS.contains(&w))
-        || SERVICE_WORDS.iter().any(|w| !w.is_ascii() && name.contains(w));
-    poses.then(|| Hit::new("sender.service_name_free_mail", Evidence::header("From", show_address(from))))
+        || SERVICE_WORDS
+            .iter()
+            .any(|w| !w.is_ascii() && name.contains(w));
+    poses.then(|| {
+        Hit::new(
+            "sender.service_name_free_mail",
+            Evidence::header("From", show_address(from)),
+        )
+    })
 }
 
 /// The display name names an organisation whose own domain the links use, but the mail
@@ -149,13 +204,19 @@ pub fn random_tokens(headers: &Headers) -> Option<Hit> {
     // machine-made (`Online#3.20481.4a-uljJgrvQ@newsletter.…`).
     let fields = [
         ("Subject", headers.subject.as_deref()),
-        ("From", headers.from.as_ref().and_then(|f| f.name.as_deref())),
+        (
+            "From",
+            headers.from.as_ref().and_then(|f| f.name.as_deref()),
+        ),
     ];
     fields.iter().find_map(|(header, value)| {
         let token = (*value)?
             .split(|c: char| !c.is_ascii_alphanumeric())
             .find(|t| is_random_token(t))?;
-        Some(Hit::new("sender.random_token", Evidence::header(header, token.to_string())))
+        Some(Hit::new(
+            "sender.random_token",
+            Evidence::header(header, token.to_string()),
+        ))
     })
 }
 
@@ -171,12 +232,19 @@ pub fn is_random_token(token: &str) -> bool {
         return false;
     }
     let odd_capital = b.windows(3).any(|w| {
-        w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase() && (w[2].is_ascii_uppercase() || w[2].is_ascii_digit())
+        w[0].is_ascii_lowercase()
+            && w[1].is_ascii_uppercase()
+            && (w[2].is_ascii_uppercase() || w[2].is_ascii_digit())
     });
     let letters_around_digits = b
         .windows(3)
         .any(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_digit() && w[2].is_ascii_alphabetic());
-    odd_capital || (letters_around_digits && b.windows(2).filter(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()).count() >= 1)
+    odd_capital
+        || (letters_around_digits
+            && b.windows(2)
+                .filter(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+                .count()
+                >= 1)
 }
 
 /// A From address no real mail system would use: no address, a domain without a public
@@ -222,7 +290,12 @@ fn authentication_failures(headers: &Headers) -> Vec<Hit> {
     checks
         .iter()
         .filter(|(method, bad, _)| result_of(method).is_some_and(|r| bad.contains(&r)))
-        .map(|(_, _, rule)| Hit::new(rule, Evidence::header("Authentication-Results", top.clone())))
+        .map(|(_, _, rule)| {
+            Hit::new(
+                rule,
+                Evidence::header("Authentication-Results", top.clone()),
+            )
+        })
         .collect()
 }
 
@@ -297,14 +370,20 @@ mod tests {
 
     fn from(name: &str, addr: &str) -> Headers {
         Headers {
-            from: Some(Address { name: Some(name.into()), address: Some(addr.into()) }),
+            from: Some(Address {
+                name: Some(name.into()),
+                address: Some(addr.into()),
+            }),
             ..Headers::default()
         }
     }
 
     fn rules(h: &Headers) -> Vec<&'static str> {
         let (b, l) = setup();
-        analyze_sender(h, &b, &l).into_iter().map(|h| h.rule).collect()
+        analyze_sender(h, &b, &l)
+            .into_iter()
+            .map(|h| h.rule)
+            .collect()
     }
 
     #[test]
@@ -313,7 +392,10 @@ mod tests {
         assert!(r.contains(&"sender.brand_name_foreign_domain"), "{r:?}");
         assert!(r.contains(&"sender.display_name_other_domain"), "{r:?}");
         let r = rules(&from("Аmazon", "support@example.top"));
-        assert!(r.contains(&"sender.brand_name_foreign_domain"), "cyrillic А: {r:?}");
+        assert!(
+            r.contains(&"sender.brand_name_foreign_domain"),
+            "cyrillic А: {r:?}"
+        );
     }
 
     #[test]
@@ -335,7 +417,10 @@ mod tests {
             "evil.example; dmarc=pass".into(),
         ];
         let r = rules(&h);
-        assert!(r.contains(&"auth.dmarc_fail") && r.contains(&"auth.spf_softfail"), "{r:?}");
+        assert!(
+            r.contains(&"auth.dmarc_fail") && r.contains(&"auth.spf_softfail"),
+            "{r:?}"
+        );
         assert!(!r.contains(&"auth.spf_fail"), "{r:?}");
         h.authentication_results.reverse();
         assert!(rules(&h).is_empty());
@@ -343,8 +428,14 @@ mod tests {
 
     #[test]
     fn malformed_from_addresses() {
-        assert_eq!(rules(&from("Detran", "multas@regularizacao439313")), vec!["sender.invalid_domain"]);
-        assert_eq!(rules(&from("EDEKA", "team@𝗲𝗱𝗲𝗸𝗮-germany.de")), vec!["sender.unicode_domain"]);
+        assert_eq!(
+            rules(&from("Detran", "multas@regularizacao439313")),
+            vec!["sender.invalid_domain"]
+        );
+        assert_eq!(
+            rules(&from("EDEKA", "team@𝗲𝗱𝗲𝗸𝗮-germany.de")),
+            vec!["sender.unicode_domain"]
+        );
         assert_eq!(rules(&from("Someone", "")), vec!["sender.missing_address"]);
         assert!(rules(&from("Shop", "shop@example.co.jp")).is_empty());
     }
@@ -363,10 +454,24 @@ mod tests {
 
     #[test]
     fn random_tokens_are_not_brand_names() {
-        for t in ["verifiqueXJ34DNLwlN", "oqubgKpYTH", "mYIvLwxL", "ImportanteIWWbxrzo4g"] {
+        for t in [
+            "verifiqueXJ34DNLwlN",
+            "oqubgKpYTH",
+            "mYIvLwxL",
+            "ImportanteIWWbxrzo4g",
+        ] {
             assert!(is_random_token(t), "{t}");
         }
-        for t in ["JavaScript", "McDonalds", "iPhone15", "YouTube", "PayPal", "SpamAssassin", "ABCDEFGHI", "linux-uvc"] {
+        for t in [
+            "JavaScript",
+            "McDonalds",
+            "iPhone15",
+            "YouTube",
+            "PayPal",
+            "SpamAssassin",
+            "ABCDEFGHI",
+            "linux-uvc",
+        ] {
             assert!(!is_random_token(t), "{t}");
         }
     }
@@ -376,7 +481,15 @@ mod tests {
         assert!(looks_random("qlhcyzlln.com"));
         assert!(looks_random("mail.arljitvqcvd.quest"));
         assert!(looks_random("x83kq2j91b.top"));
-        for ok in ["amazon.co.jp", "2020tourism.com", "schwab.com", "kuronekoyamato.co.jp", "lists.sourceforge.net", "strength.com", "example.com"] {
+        for ok in [
+            "amazon.co.jp",
+            "2020tourism.com",
+            "schwab.com",
+            "kuronekoyamato.co.jp",
+            "lists.sourceforge.net",
+            "strength.com",
+            "example.com",
+        ] {
             assert!(!looks_random(ok), "{ok}");
         }
     }
@@ -384,7 +497,10 @@ mod tests {
     #[test]
     fn reply_to_free_mail() {
         let mut h = from("Shop", "shop@example.com");
-        h.reply_to = vec![Address { name: None, address: Some("refund.desk@gmail.com".into()) }];
+        h.reply_to = vec![Address {
+            name: None,
+            address: Some("refund.desk@gmail.com".into()),
+        }];
         assert_eq!(rules(&h), vec!["sender.reply_to_free_mail"]);
     }
 }

@@ -91,7 +91,10 @@ pub fn build_report(p: Parts<'_>) -> Report {
 
 fn text_evidence(display: &str, normalized: &NormalizedText, span: Span) -> Evidence {
     let shown = display_span(normalized, span);
-    let excerpt = display.get(shown.start..shown.end).unwrap_or("").to_string();
+    let excerpt = display
+        .get(shown.start..shown.end)
+        .unwrap_or("")
+        .to_string();
     Evidence::text(excerpt, shown, span)
 }
 
@@ -100,7 +103,9 @@ fn finding(k: &Knowledge, rule: &Rule, evidence: Vec<Evidence>) -> Finding {
         rule: rule.id.clone(),
         family: rule.family.clone(),
         severity: rule.severity,
-        weight: rule.weight.unwrap_or_else(|| k.scoring.weight_of(rule.severity)),
+        weight: rule
+            .weight
+            .unwrap_or_else(|| k.scoring.weight_of(rule.severity)),
         explanation: rule.explain.clone(),
         advice: rule.advice.clone(),
         evidence,
@@ -176,7 +181,12 @@ fn push_unique(list: &mut Vec<String>, id: &str) {
     }
 }
 
-fn pick_advice(k: &Knowledge, level: Level, findings: &[Finding], intent: IntentScore) -> Vec<AdviceItem> {
+fn pick_advice(
+    k: &Knowledge,
+    level: Level,
+    findings: &[Finding],
+    intent: IntentScore,
+) -> Vec<AdviceItem> {
     let mut ids: Vec<String> = Vec::new();
     if level == Level::Danger {
         push_unique(&mut ids, DANGER_ADVICE);
@@ -201,7 +211,12 @@ fn pick_advice(k: &Knowledge, level: Level, findings: &[Finding], intent: Intent
 
 /// Replies fit the message: the intent's replies unless it is dangerous (then one should not
 /// reply at all, except to refuse what the findings ask).
-fn pick_replies(k: &Knowledge, level: Level, findings: &[Finding], intent: IntentScore) -> Vec<ReplySuggestion> {
+fn pick_replies(
+    k: &Knowledge,
+    level: Level,
+    findings: &[Finding],
+    intent: IntentScore,
+) -> Vec<ReplySuggestion> {
     let mut ids: Vec<String> = Vec::new();
     for f in findings.iter().filter(|f| f.weight > 0) {
         if let Some(rule) = k.rule(&f.rule) {

@@ -54,10 +54,15 @@ fn parser() -> &'static MessageParser {
 /// `missing_blank`: where to insert the blank line missing between headers and body.
 pub(super) fn ingest_email(input: &[u8], missing_blank: Option<usize>, out: &mut Builder) -> bool {
     let input = cap_part_headers(input, out);
-    let input: Cow<[u8]> = match missing_blank.and_then(|at| input.get(..at).zip(input.get(at..))) {
-        Some((head, body)) => Cow::Owned([head, b"\n", body].concat()),
-        None => Cow::Borrowed(input),
-    };
+    let mut input: Cow<[u8]> =
+        match missing_blank.and_then(|at| input.get(..at).zip(input.get(at..))) {
+            Some((head, body)) => Cow::Owned([head, b"\n", body].concat()),
+            None => Cow::Borrowed(input),
+        };
+    let closers = missing_closing_boundaries(&input);
+    if !closers.is_empty() {
+        input.to_mut().extend_from_slice(&closers);
+    }
     let Some(mail) = parser().parse(&input[..]) else {
         return false;
     };
@@ -72,6 +77,49 @@ pub(super) fn ingest_email(input: &[u8], missing_blank: Option<usize>, out: &mut
     };
     walker.part(&mail, 0, 0);
     true
+}
+
+/// Closing delimiters (`--boundary--`) that a truncated or sloppy message never wrote,
+/// innermost first. Without them the parser takes the last part for the epilogue and
+/// its HTML would be shown raw, its links unseen.
+fn missing_closing_boundaries(input: &[u8]) -> Vec<u8> {
+    const MAX_BOUNDARIES: usize = 64;
+    let mut boundaries: Vec<&[u8]> = Vec::new();
+    let needle = b"boundary=";
+    let finder = memchr::memmem::Finder::new(needle);
+    for at in finder.find_iter(input).take(MAX_BOUNDARIES) {
+        let rest = &input[at + needle.len()..];
+        let (quoted, rest) = match rest.first() {
+            Some(b'"') => (true, &rest[1..]),
+            _ => (false, rest),
+        };
+        let end = rest
+            .iter()
+            .position(|&b| {
+                if quoted {
+                    b == b'"'
+                } else {
+                    b == b';' || b.is_ascii_whitespace()
+                }
+            })
+            .unwrap_or(rest.len());
+        let boundary = &rest[..end];
+        if !boundary.is_empty() && boundary.len() <= 200 && !boundaries.contains(&boundary) {
+            boundaries.push(boundary);
+        }
+    }
+    let mut out = Vec::new();
+    for b in boundaries.iter().rev() {
+        let opening = [b"--".as_slice(), b].concat();
+        let closing = [b"--".as_slice(), b, b"--"].concat();
+        let used = memchr::memmem::find(input, &opening).is_some();
+        if used && memchr::memmem::find(input, &closing).is_none() {
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(&closing);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out
 }
 
 /// Cuts the input before the line that would start part number ~`4 * max_parts`.
