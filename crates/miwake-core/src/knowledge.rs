@@ -176,6 +176,10 @@ pub struct DomainLists {
     /// Registrable domains of outside chat apps and cloud storage (R2).
     #[serde(default)]
     pub off_platform: Vec<String>,
+    /// Default domains of app hosting and cloud tenants (`firebaseapp.com`,
+    /// `onmicrosoft.com`): anyone can send from them, organisations don't.
+    #[serde(default)]
+    pub hosting_senders: Vec<String>,
 }
 
 /// Verdict thresholds and the default weight of each severity.
@@ -422,6 +426,7 @@ impl Merged {
             extend_unique(&mut self.lists.free_mail, l.free_mail);
             extend_unique(&mut self.lists.cheap_tlds, l.cheap_tlds);
             extend_unique(&mut self.lists.off_platform, l.off_platform);
+            extend_unique(&mut self.lists.hosting_senders, l.hosting_senders);
         }
         if let Some(s) = file.scoring {
             self.scoring = Some(s);

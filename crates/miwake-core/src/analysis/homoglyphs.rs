@@ -26,6 +26,46 @@ fn script(c: char) -> Script {
     }
 }
 
+/// Letters from the Mathematical Alphanumeric block (`𝘽𝙞𝙧𝙩𝙝`): styled text that looks
+/// like words to a reader but not to a filter.
+pub fn styled_letters(subject: Option<&str>, text: &str) -> Option<Hit> {
+    let styled = |s: &str| {
+        s.chars()
+            .filter(|c| ('\u{1D400}'..='\u{1D7FF}').contains(c))
+            .count()
+    };
+    let source = [subject.unwrap_or(""), text]
+        .into_iter()
+        .find(|s| styled(s) >= 3)?;
+    let start = source
+        .char_indices()
+        .find(|(_, c)| ('\u{1D400}'..='\u{1D7FF}').contains(c))?
+        .0;
+    let end = source[start..]
+        .char_indices()
+        .take(24)
+        .last()
+        .map(|(i, c)| start + i + c.len_utf8())
+        .unwrap_or(source.len());
+    let in_text = std::ptr::eq(source, text);
+    Some(Hit {
+        rule: "r4.styled_letters",
+        evidence: vec![Evidence {
+            source: if in_text {
+                EvidenceSource::Text
+            } else {
+                EvidenceSource::Header
+            },
+            excerpt: source[start..end].to_string(),
+            span: in_text.then_some(Span::new(start, end)),
+            normalized_span: None,
+            header: (!in_text).then(|| "Subject".to_string()),
+            link: None,
+            attachment: None,
+        }],
+    })
+}
+
 /// Mixed-script words in the display text, with their spans.
 pub fn mixed_script_words(text: &str) -> Option<Hit> {
     let mut evidence = Vec::new();
@@ -81,6 +121,13 @@ mod tests {
             &"Dear user, Actiоn Requiгed for your Аmazon account"[span.start..span.end],
             "Аmazon"
         );
+    }
+
+    #[test]
+    fn styled_letters_are_found() {
+        let hit = styled_letters(Some("𝘽𝙞𝙧𝙩𝙝 surgeries"), "body").expect("found");
+        assert_eq!(hit.evidence[0].header.as_deref(), Some("Subject"));
+        assert!(styled_letters(Some("Birth"), "plain body").is_none());
     }
 
     #[test]

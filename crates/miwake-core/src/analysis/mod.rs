@@ -137,6 +137,10 @@ impl Analyzer {
         ));
         hits.extend(sender::random_tokens(&message.headers));
         hits.extend(homoglyphs::mixed_script_words(&message.display_text));
+        hits.extend(homoglyphs::styled_letters(
+            message.headers.subject.as_deref(),
+            &message.display_text,
+        ));
         let link_domains: Vec<&str> = link_reports
             .iter()
             .filter_map(|l| l.registrable_domain.as_deref())

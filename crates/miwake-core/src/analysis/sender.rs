@@ -53,6 +53,23 @@ pub fn analyze_sender(headers: &Headers, brands: &BrandIndex, lists: &DomainList
     if let Some(rule) = malformed_address(from) {
         hits.push(Hit::new(rule, Evidence::header("From", &shown)));
     }
+    if from_reg
+        .as_ref()
+        .is_some_and(|r| lists.hosting_senders.contains(r))
+    {
+        hits.push(Hit::new(
+            "sender.hosting_domain",
+            Evidence::header("From", &shown),
+        ));
+    }
+    if let Some(local) = from.address.as_deref().and_then(|a| a.split('@').next()) {
+        if is_random_local_part(local) {
+            hits.push(Hit::new(
+                "sender.random_token",
+                Evidence::header("From", &shown),
+            ));
+        }
+    }
     if let Some(d) = from_domain.as_deref().filter(|d| looks_random(d)) {
         hits.push(Hit::new(
             "sender.random_domain",
@@ -220,6 +237,15 @@ pub fn random_tokens(headers: &Headers) -> Option<Hit> {
     })
 }
 
+/// A one-word local part with a capital letter inside it (`aDXNccz`, `lcfNupd`): mailbox
+/// names are lower case or capitalised words; machine-made throwaway ones are not.
+pub fn is_random_local_part(local: &str) -> bool {
+    (6..=16).contains(&local.len())
+        && local.bytes().all(|b| b.is_ascii_alphabetic())
+        && local.bytes().skip(1).any(|b| b.is_ascii_uppercase())
+        && local.bytes().any(|b| b.is_ascii_lowercase())
+}
+
 /// Mixed case in a way words never are: an upper-case letter right after a lower-case one
 /// and followed by another capital or a digit (`gKpYT`), or digits between mixed-case letters.
 pub fn is_random_token(token: &str) -> bool {
@@ -228,6 +254,18 @@ pub fn is_random_token(token: &str) -> bool {
         return false;
     }
     let has = |f: fn(&u8) -> bool| b.iter().any(f);
+    let letters_around_digits = b
+        .windows(3)
+        .any(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_digit() && w[2].is_ascii_alphabetic());
+    let digit_runs = b
+        .windows(2)
+        .filter(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_digit())
+        .count();
+    let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+    // `wds2n6qqhl`: digits scattered through letters.
+    if digit_runs >= 2 && letters >= 4 && letters_around_digits {
+        return true;
+    }
     if !(has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase)) {
         return false;
     }
