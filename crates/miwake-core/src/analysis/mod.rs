@@ -137,6 +137,17 @@ impl Analyzer {
         ));
         hits.extend(sender::random_tokens(&message.headers));
         hits.extend(homoglyphs::mixed_script_words(&message.display_text));
+        if let Some(name) = message
+            .headers
+            .from
+            .as_ref()
+            .and_then(|f| f.name.as_deref())
+        {
+            hits.extend(homoglyphs::mixed_script_words(name).map(|mut hit| {
+                hit.evidence = vec![Evidence::header("From", name)];
+                hit
+            }));
+        }
         hits.extend(homoglyphs::styled_letters(
             message.headers.subject.as_deref(),
             &message.display_text,

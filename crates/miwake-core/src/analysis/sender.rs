@@ -53,10 +53,13 @@ pub fn analyze_sender(headers: &Headers, brands: &BrandIndex, lists: &DomainList
     if let Some(rule) = malformed_address(from) {
         hits.push(Hit::new(rule, Evidence::header("From", &shown)));
     }
-    if from_reg
-        .as_ref()
-        .is_some_and(|r| lists.hosting_senders.contains(r))
-    {
+    let on_hosting = |d: &str| {
+        lists
+            .hosting_senders
+            .iter()
+            .any(|h| d == h || d.strip_suffix(h.as_str()).is_some_and(|p| p.ends_with('.')))
+    };
+    if from_domain.as_deref().is_some_and(on_hosting) {
         hits.push(Hit::new(
             "sender.hosting_domain",
             Evidence::header("From", &shown),
