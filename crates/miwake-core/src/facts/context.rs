@@ -60,8 +60,9 @@ const WORDS: &[(&str, Cue)] = &[
     ("fax", Cue::PhoneLabel),
 ];
 
-/// How far before / after a number a context word may sit, in bytes.
-pub(super) const BEFORE: usize = 64;
+/// How far before / after a number a context word may sit, in bytes (Japanese needs the
+/// longer reach: a carrier named one sentence earlier is ~25 characters, 75 bytes, away).
+pub(super) const BEFORE: usize = 160;
 pub(super) const AFTER: usize = 32;
 
 #[derive(Debug)]
