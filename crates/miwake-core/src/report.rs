@@ -135,6 +135,19 @@ impl Evidence {
         }
     }
 
+    /// Words in the display text found without the normalised text (homoglyph checks).
+    pub fn display_text(text: &str, span: Span) -> Self {
+        Evidence {
+            source: EvidenceSource::Text,
+            excerpt: text.get(span.start..span.end).unwrap_or("").to_string(),
+            span: Some(span),
+            normalized_span: None,
+            header: None,
+            link: None,
+            attachment: None,
+        }
+    }
+
     pub fn text(excerpt: impl Into<String>, span: Span, normalized_span: Span) -> Self {
         Evidence {
             source: EvidenceSource::Text,

@@ -3,7 +3,7 @@
 
 use crate::analysis::Hit;
 use crate::message::Span;
-use crate::report::{Evidence, EvidenceSource};
+use crate::report::Evidence;
 
 /// At most this many words are cited.
 const MAX_EVIDENCE: usize = 5;
@@ -47,23 +47,12 @@ pub fn styled_letters(subject: Option<&str>, text: &str) -> Option<Hit> {
         .last()
         .map(|(i, c)| start + i + c.len_utf8())
         .unwrap_or(source.len());
-    let in_text = std::ptr::eq(source, text);
-    Some(Hit {
-        rule: "r4.styled_letters",
-        evidence: vec![Evidence {
-            source: if in_text {
-                EvidenceSource::Text
-            } else {
-                EvidenceSource::Header
-            },
-            excerpt: source[start..end].to_string(),
-            span: in_text.then_some(Span::new(start, end)),
-            normalized_span: None,
-            header: (!in_text).then(|| "Subject".to_string()),
-            link: None,
-            attachment: None,
-        }],
-    })
+    let evidence = if std::ptr::eq(source, text) {
+        Evidence::display_text(text, Span::new(start, end))
+    } else {
+        Evidence::header("Subject", &source[start..end])
+    };
+    Some(Hit::new("r4.styled_letters", evidence))
 }
 
 /// Mixed-script words in the display text, with their spans.
@@ -86,15 +75,7 @@ pub fn mixed_script_words(text: &str) -> Option<Hit> {
         }
         if let Some(s) = start.take() {
             if latin && lookalike && evidence.len() < MAX_EVIDENCE {
-                evidence.push(Evidence {
-                    source: EvidenceSource::Text,
-                    excerpt: text[s..i].to_string(),
-                    span: Some(Span::new(s, i)),
-                    normalized_span: None,
-                    header: None,
-                    link: None,
-                    attachment: None,
-                });
+                evidence.push(Evidence::display_text(text, Span::new(s, i)));
             }
         }
         latin = false;

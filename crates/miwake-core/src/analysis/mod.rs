@@ -303,8 +303,3 @@ fn input_hits(message: &Message) -> Vec<Hit> {
         })
         .collect()
 }
-
-/// Map a normalised-text span to the display text.
-pub(crate) fn display_span(normalized: &NormalizedText, span: Span) -> Span {
-    normalized.to_original(span)
-}

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::analysis::content_rules::RuleMatch;
 use crate::analysis::intent::IntentScore;
-use crate::analysis::{display_span, Hit};
+use crate::analysis::Hit;
 use crate::facts::Facts;
 use crate::knowledge::{Knowledge, Localized, Rule};
 use crate::message::{Message, Span};
@@ -90,7 +90,7 @@ pub fn build_report(p: Parts<'_>) -> Report {
 }
 
 fn text_evidence(display: &str, normalized: &NormalizedText, span: Span) -> Evidence {
-    let shown = display_span(normalized, span);
+    let shown = normalized.to_original(span);
     let excerpt = display
         .get(shown.start..shown.end)
         .unwrap_or("")
