@@ -312,7 +312,7 @@ impl Renderer {
             for a in &r.advice {
                 writeln!(
                     out,
-                    "  - {} {}",
+                    "  - {} — {}",
                     self.paint(BOLD, a.title.get(lang)),
                     a.text.get(lang)
                 )?;
