@@ -13,6 +13,11 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 
+/// Judging a message allocates many short-lived strings and vectors; mimalloc's thread-local
+/// free lists make that roughly a tenth of the time glibc's allocator takes (see `miwake bench`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
