@@ -37,6 +37,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Measure single-thread throughput of the whole pipeline over the files in folders.
     Bench(BenchArgs),
+    /// Start the local web app on 127.0.0.1 and open it in the browser.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,4 +123,16 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = miwake_server::DEFAULT_PORT)]
+    pub port: u16,
+    /// Don't open the browser (it is not opened anyway when there is no display).
+    #[arg(long)]
+    pub no_open: bool,
+    #[command(flatten)]
+    pub knowledge: KnowledgeArgs,
 }
