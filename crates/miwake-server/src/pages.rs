@@ -224,7 +224,10 @@ pub fn error_page(
         .map(|&l| context! { lang => lang_code(l), text => problem.message.get(l) })
         .collect();
     let shown = lang.unwrap_or(Lang::Ja);
+    // Refusals go to requests we do not trust (a rebound Host, another origin): the page
+    // must not hand them the CSRF token, so it has none.
     let ctx = context! {
+        ..context! { csrf => "" },
         ..base(state, shown, "", "/", ""),
         ..context! { status => problem.status.as_u16(), messages => messages }
     };
