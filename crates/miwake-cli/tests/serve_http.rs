@@ -187,7 +187,25 @@ fn requests_from_another_origin_are_refused() {
     let foreign = from("http://evil.example");
     assert_eq!(foreign.status, 403);
     assert_eq!(foreign.json()["error"]["code"], "cross_site");
-    assert_eq!(from("null").status, 403);
+    assert_eq!(
+        from("null").status,
+        403,
+        "Origin: null from an unknown context"
+    );
+    // Our own form under `Referrer-Policy: no-referrer`: Origin null, but same-origin.
+    let own_form = server.send(
+        "POST",
+        "/api/v1/check",
+        &[
+            ("Host", &host),
+            ("Origin", "null"),
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Content-Type", "application/json"),
+            ("X-Miwake-Csrf", &token),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(own_form.status, 200);
     assert_eq!(
         from(&format!("http://127.0.0.1:{}", server.port + 1)).status,
         403

@@ -77,11 +77,17 @@ impl Guard {
     }
 
     fn origin_ok(&self, headers: &HeaderMap) -> bool {
-        match headers.get(header::ORIGIN) {
+        match headers.get(header::ORIGIN).map(|v| v.to_str()) {
             None => true,
-            Some(v) => v
-                .to_str()
-                .is_ok_and(|o| self.origins.iter().any(|ok| ok.eq_ignore_ascii_case(o))),
+            // Under `Referrer-Policy: no-referrer` browsers send `Origin: null` on our own form
+            // posts; accept that only when the browser also attests the request is same-origin
+            // (sandboxed frames and data: pages elsewhere send `null` as cross-site).
+            Some(Ok("null")) => header_str(headers, "sec-fetch-site") == Some("same-origin"),
+            Some(Ok(origin)) => self
+                .origins
+                .iter()
+                .any(|ok| ok.eq_ignore_ascii_case(origin)),
+            Some(Err(_)) => false,
         }
     }
 
@@ -220,6 +226,13 @@ mod tests {
             ]),
         );
         assert_eq!(foreign.map(|p| p.code), Some("cross_site"));
+        let host = ("host", "127.0.0.1:8731");
+        let null = g.check(&get, "/", &headers(&[host, ("origin", "null")]));
+        assert_eq!(null.map(|p| p.code), Some("cross_site"));
+        let null_cross = headers(&[host, ("origin", "null"), ("sec-fetch-site", "cross-site")]);
+        assert!(g.check(&get, "/", &null_cross).is_some());
+        let own_form = headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")]);
+        assert!(g.check(&get, "/", &own_form).is_none());
     }
 
     #[test]
