@@ -1,0 +1,1 @@
+//! miwake-store (in progress).
