@@ -466,7 +466,13 @@ fn json_api_checks_messages_and_urls() {
 
     let openapi = server.get("/api/v1/openapi.json").json();
     assert_eq!(openapi["openapi"], "3.1.0");
-    for path in ["/api/v1/check", "/api/v1/url", "/api/v1/token"] {
+    for path in [
+        "/api/v1/check",
+        "/api/v1/url",
+        "/api/v1/token",
+        "/api/v1/replies",
+        "/api/v1/report",
+    ] {
         assert!(openapi["paths"][path].is_object(), "{path} not documented");
     }
 }
@@ -482,4 +488,86 @@ fn url_page_and_expired_results() {
     let gone = server.get("/result/0123456789abcdef0123456789abcdef");
     assert_eq!(gone.status, 404);
     assert!(gone.text().contains("もう一度"), "{}", gone.text());
+}
+
+#[test]
+fn report_download_and_replies() {
+    let server = Server::start();
+    let eml = demo_eml();
+    let token = server.token();
+    let (content_type, body) =
+        multipart(&[("csrf", "", token.as_bytes()), ("file", "demo.eml", &eml)]);
+    let posted = server.send(
+        "POST",
+        "/check",
+        &[("Host", &server.host()), ("Content-Type", &content_type)],
+        &body,
+    );
+    let location = posted.header("location").expect("redirect").to_string();
+    let id_path = location.split('?').next().unwrap().to_string();
+    let page = server.get(&location).text();
+    assert!(
+        page.contains(&format!("href=\"{id_path}/report.eml?lang=ja\"")),
+        "{page}"
+    );
+
+    let download = server.get(&format!("{id_path}/report.eml?lang=en"));
+    assert_eq!(download.status, 200);
+    assert_eq!(download.header("content-type"), Some("message/rfc822"));
+    let disposition = download.header("content-disposition").unwrap_or("");
+    assert!(
+        disposition.starts_with("attachment; filename=\"miwake-report-"),
+        "{disposition}"
+    );
+    assert!(disposition.ends_with(".eml\""), "{disposition}");
+    let text = download.text();
+    assert!(text.contains("To: reportascam@amazon.com"), "{text}");
+    assert!(
+        text.contains("Content-Type: message/rfc822"),
+        "original attached"
+    );
+
+    // Replies refilled with the user's values; unsafe values are refused with a reason.
+    let refilled = server.get(&format!("{id_path}?lang=ja&order=250-1111111-2222222"));
+    assert!(refilled.text().contains("value=\"250-1111111-2222222\""));
+    let refused = server.get(&format!("{id_path}?lang=en&item=call+090-1234-5678"));
+    let html = refused.text();
+    assert!(html.contains("cannot be used"), "{html}");
+    assert!(!html.contains(">call 090"), "{html}");
+
+    // The same through the API.
+    let json = serde_json::json!({
+        "message": "注文番号 250-3918274-6630211 の商品がまだ届きません。到着予定日を過ぎています。",
+        "lang": "en",
+    });
+    let replies = server
+        .api_post(
+            "/api/v1/replies",
+            "application/json",
+            json.to_string().as_bytes(),
+        )
+        .json();
+    let texts: Vec<&str> = replies["replies"]
+        .as_array()
+        .expect("replies")
+        .iter()
+        .filter_map(|r| r["text"].as_str())
+        .collect();
+    assert!(!texts.is_empty(), "{replies}");
+    assert!(
+        texts.iter().any(|t| t.contains("250-3918274-6630211")),
+        "{texts:?}"
+    );
+    let bad = serde_json::json!({ "message": "届きません", "values": { "item": "https://evil.example" } });
+    let refused = server.api_post(
+        "/api/v1/replies",
+        "application/json",
+        bad.to_string().as_bytes(),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.text());
+
+    let report = server.api_post("/api/v1/report?lang=ja", "message/rfc822", &eml);
+    assert_eq!(report.status, 200);
+    assert_eq!(report.header("content-type"), Some("message/rfc822"));
+    assert!(report.text().contains("To: reportascam@amazon.com"));
 }

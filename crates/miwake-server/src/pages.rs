@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{context, Value};
 use miwake_core::{Lang, Report};
@@ -23,7 +24,7 @@ struct Features {
 }
 
 const FEATURES: Features = Features {
-    report_email: false,
+    report_email: true,
     history: false,
 };
 
@@ -161,7 +162,8 @@ pub async fn result(
         Ok(r) => r,
         Err(p) => return p.respond(&state, &path, Some(lang)),
     };
-    let report_view = view::build(&state.analyzer, &report, lang);
+    let user_values = crate::replies::values_from(&params);
+    let report_view = view::build(&state.analyzer, &report, lang, user_values);
     let ctx = context! {
         ..base(&state, lang, "check", &path, ""),
         ..context! { r => Value::from_serialize(&report_view), result_id => id }
@@ -172,6 +174,44 @@ pub async fn result(
     }
 }
 
+/// The forward-ready report e-mail for a checked message (`miwake-report`), as a download.
+pub async fn report_download(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(params): Params,
+) -> Response {
+    let lang = lang_of(&params);
+    let path = format!("/result/{id}/report.eml");
+    let Some(raw) = state.recent.get(&id) else {
+        return Problem::expired().respond(&state, &path, Some(lang));
+    };
+    let report = match analyze(&state, raw.clone()).await {
+        Ok(r) => r,
+        Err(p) => return p.respond(&state, &path, Some(lang)),
+    };
+    report_eml_response(&raw, &report, lang)
+}
+
+pub(crate) fn report_eml_response(raw: &[u8], report: &Report, lang: Lang) -> Response {
+    let options = miwake_report::ReportOptions {
+        lang,
+        ..Default::default()
+    };
+    let built = miwake_report::build_report(raw, report, &options);
+    let filename = format!("miwake-report-{}.eml", &built.original_sha256[..12]);
+    (
+        [
+            (header::CONTENT_TYPE, "message/rfc822".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        built.bytes,
+    )
+        .into_response()
+}
+
 pub async fn url_check(State(state): State<Arc<AppState>>, Query(params): Params) -> Response {
     let lang = lang_of(&params);
     let url = params
@@ -180,7 +220,8 @@ pub async fn url_check(State(state): State<Arc<AppState>>, Query(params): Params
         .filter(|u| !u.is_empty());
     let report_view = url.as_deref().map(|u| {
         let report = state.analyzer.analyze_url(u);
-        Value::from_serialize(view::build(&state.analyzer, &report, lang))
+        let view = view::build(&state.analyzer, &report, lang, Default::default());
+        Value::from_serialize(view)
     });
     let keep = url
         .as_deref()

@@ -1,9 +1,10 @@
-//! Suggested replies, filled with the facts found.
-//!
-//! Templates come from the knowledge (`knowledge/replies.toml`); a placeholder (`{order}`,
-//! `{date}`) is filled with the first such fact, and the sentence holding it is dropped when
-//! the fact is unknown (the templates keep each placeholder in a sentence of its own).
+//! Suggested replies, filled with the facts found (and the values the user typed), rendered
+//! by `miwake_core::reply`: a sentence whose value is unknown is left out, and nothing with a
+//! link or contact details is ever produced.
 
+use std::collections::HashMap;
+
+use miwake_core::reply::{render, ReplyValues};
 use miwake_core::{Analyzer, Lang, Report};
 use serde::Serialize;
 
@@ -12,92 +13,101 @@ pub struct ReplyView {
     pub id: String,
     pub title: String,
     pub text: String,
+    /// Placeholders left out for want of a value (`order`, `date`, `item`, `missing`).
+    pub omitted: Vec<String>,
 }
 
-pub fn suggested(analyzer: &Analyzer, report: &Report, lang: Lang) -> Vec<ReplyView> {
-    let order = report.facts.order_numbers.first().map(|o| o.value.as_str());
-    let date = report.facts.dates.first().map(|d| d.value.as_str());
-    report
+/// What the replies were filled with, and why the user's values were refused, if they were.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replies {
+    pub replies: Vec<ReplyView>,
+    pub values: ReplyValues,
+    pub problem: Option<String>,
+}
+
+/// The user's values from a query or JSON object: `order`, `date`, `item`, `missing`.
+pub fn values_from(params: &HashMap<String, String>) -> ReplyValues {
+    let get = |k: &str| {
+        params
+            .get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    ReplyValues {
+        order: get("order"),
+        date: get("date"),
+        item: get("item"),
+        missing: get("missing"),
+    }
+}
+
+pub fn suggested(analyzer: &Analyzer, report: &Report, lang: Lang, user: ReplyValues) -> Replies {
+    let found = ReplyValues::from_report(report);
+    let (values, problem) = match user.validate() {
+        Ok(()) => (user.or(found), None),
+        Err(e) => (found, Some(e.to_string())),
+    };
+    let replies = report
         .replies
         .iter()
         .filter_map(|r| analyzer.knowledge().reply(&r.id))
-        .map(|reply| ReplyView {
-            id: reply.id.clone(),
-            title: reply.title.get(lang).to_string(),
-            text: fill(
-                reply.text.get(lang),
-                &[("{order}", order), ("{date}", date)],
-            ),
+        .filter_map(|reply| render(reply, lang, &values).ok())
+        .map(|r| ReplyView {
+            id: r.id,
+            title: r.title,
+            text: r.text,
+            omitted: r.omitted,
         })
-        .collect()
-}
-
-fn fill(template: &str, values: &[(&str, Option<&str>)]) -> String {
-    sentences(template)
-        .filter_map(|sentence| {
-            let mut out = sentence.to_string();
-            for (placeholder, value) in values {
-                if out.contains(placeholder) {
-                    out = out.replace(placeholder, (*value)?);
-                }
-            }
-            Some(out)
-        })
-        .collect::<String>()
-        .trim()
-        .to_string()
-}
-
-/// Sentences with their closing punctuation and following spaces.
-fn sentences(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let end = rest
-            .char_indices()
-            .find(|&(_, c)| matches!(c, '。' | '.' | '?' | '!' | '？' | '！'))
-            .map(|(i, c)| i + c.len_utf8())
-            .unwrap_or(rest.len());
-        let end = end + rest[end..].len() - rest[end..].trim_start().len();
-        let (sentence, tail) = rest.split_at(end);
-        rest = tail;
-        Some(sentence)
-    })
+        .collect();
+    Replies {
+        replies,
+        values,
+        problem,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn fills_or_drops_the_sentence() {
-        let t = "注文番号 {order} の件です。配送が遅れています。";
-        assert_eq!(
-            fill(t, &[("{order}", Some("250-1234567-1234567"))]),
-            "注文番号 250-1234567-1234567 の件です。配送が遅れています。"
-        );
-        assert_eq!(fill(t, &[("{order}", None)]), "配送が遅れています。");
-        let en = "This is about order {order}. The delivery is late.";
-        assert_eq!(fill(en, &[("{order}", None)]), "The delivery is late.");
-    }
+    const LATE: &str =
+        "注文番号 250-3918274-6630211 の商品がまだ届きません。到着予定日を過ぎています。";
 
     #[test]
     fn replies_for_a_late_delivery_carry_the_order_number() {
         let analyzer = Analyzer::embedded().unwrap();
-        let report = analyzer.analyze(
-            "注文番号 250-3918274-6630211 の商品がまだ届きません。到着予定日を過ぎています。"
-                .as_bytes(),
-        );
-        let replies = suggested(&analyzer, &report, Lang::Ja);
-        assert!(!replies.is_empty(), "{:?}", report.replies);
-        assert!(replies.iter().all(|r| !r.text.contains('{')));
+        let report = analyzer.analyze(LATE.as_bytes());
+        let r = suggested(&analyzer, &report, Lang::Ja, ReplyValues::default());
+        assert!(!r.replies.is_empty(), "{:?}", report.replies);
+        assert!(r.replies.iter().all(|r| !r.text.contains('{')));
         assert!(
-            replies
+            r.replies
                 .iter()
                 .any(|r| r.text.contains("250-3918274-6630211")),
-            "{replies:?}"
+            "{:?}",
+            r.replies
         );
+        assert!(r.problem.is_none());
+    }
+
+    #[test]
+    fn user_values_win_and_unsafe_ones_are_refused() {
+        let analyzer = Analyzer::embedded().unwrap();
+        let report = analyzer.analyze(LATE.as_bytes());
+        let mut params = HashMap::new();
+        params.insert("order".to_string(), "250-1111111-2222222".to_string());
+        let r = suggested(&analyzer, &report, Lang::En, values_from(&params));
+        assert!(r
+            .replies
+            .iter()
+            .any(|r| r.text.contains("250-1111111-2222222")));
+        params.insert("item".to_string(), "see https://evil.example".to_string());
+        let r = suggested(&analyzer, &report, Lang::En, values_from(&params));
+        assert!(r.problem.is_some());
+        assert!(r.replies.iter().all(|r| !r.text.contains("evil")));
+        assert!(r
+            .replies
+            .iter()
+            .any(|r| r.text.contains("250-3918274-6630211")));
     }
 }

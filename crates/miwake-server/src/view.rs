@@ -9,6 +9,8 @@ use miwake_core::report::{EvidenceSource, Finding, LinkReport};
 use miwake_core::{Analyzer, Lang, Level, Report};
 use serde::Serialize;
 
+use miwake_core::reply::ReplyValues;
+
 use crate::replies::{self, ReplyView};
 
 /// At most this many highlighted pieces; a hostile message cannot make the page huge.
@@ -34,6 +36,10 @@ pub struct ReportView {
     pub sender_findings: Vec<FindingView>,
     pub advice: Vec<AdviceView>,
     pub replies: Vec<ReplyView>,
+    /// What the replies were filled with (shown in the fill-in form).
+    pub reply_values: ReplyValues,
+    /// Why the user's values were refused, if they were.
+    pub reply_problem: Option<String>,
     pub attachments: Vec<String>,
     pub notes: Vec<String>,
     pub order_numbers: Vec<String>,
@@ -114,7 +120,8 @@ fn is_sender_family(family: &str) -> bool {
     matches!(family, "sender" | "auth" | "trust")
 }
 
-pub fn build(analyzer: &Analyzer, report: &Report, lang: Lang) -> ReportView {
+pub fn build(analyzer: &Analyzer, report: &Report, lang: Lang, user: ReplyValues) -> ReportView {
+    let replies = replies::suggested(analyzer, report, lang, user);
     let shown_findings: Vec<&Finding> = report.findings.iter().filter(|f| shown(f)).collect();
     let spans = evidence_spans(report, &shown_findings);
     let segments = segments(&report.message.text, &spans, &shown_findings, lang);
@@ -158,7 +165,9 @@ pub fn build(analyzer: &Analyzer, report: &Report, lang: Lang) -> ReportView {
                 text: a.text.get(lang).to_string(),
             })
             .collect(),
-        replies: replies::suggested(analyzer, report, lang),
+        replies: replies.replies,
+        reply_values: replies.values,
+        reply_problem: replies.problem,
         attachments: report
             .attachments
             .iter()
@@ -345,7 +354,7 @@ mod tests {
         let analyzer = Analyzer::embedded().unwrap();
         let text = "いつもありがとうございます。星5レビューを書いていただければAmazonギフト券1000円分をプレゼントします。24時間以内にLINEで連絡してください。";
         let report = analyzer.analyze(text.as_bytes());
-        let view = build(&analyzer, &report, Lang::Ja);
+        let view = build(&analyzer, &report, Lang::Ja, ReplyValues::default());
         assert_eq!(view.level, "danger");
         let joined: String = view.segments.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(
