@@ -79,7 +79,9 @@ async function startServerIfNeeded() {
     return { url: process.env.MIWAKE_URL.replace(/\/?$/, '/'), stop: () => {} };
   }
   const bin = process.env.MIWAKE_BIN || join(root, 'target', 'debug', 'miwake');
-  const child = spawn(bin, ['serve', '--port', '0', '--no-open'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const dbDir = mkdtempSync(join(tmpdir(), 'miwake-e2e-db-'));
+  const env = { ...process.env, MIWAKE_DB: join(dbDir, 'history.db') };
+  const child = spawn(bin, ['serve', '--port', '0', '--no-open'], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const url = await new Promise((resolveUrl, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`${bin} printed no address in 60 s`)), 60000);
@@ -93,7 +95,13 @@ async function startServerIfNeeded() {
       }
     });
   });
-  return { url, stop: () => child.kill() };
+  return {
+    url,
+    stop: () => {
+      child.kill();
+      rmSync(dbDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /// A page that records anything a message could make happen.
@@ -251,7 +259,7 @@ async function assertHostileInert(page, what) {
   assertNothingRan(page, what);
   const injected = await page.evaluate(() =>
     document.querySelectorAll(
-      'main script, main img, main iframe, main svg, main style, main form:not(#reply-values), main a[href^="javascript:"], [onerror], [onload], #evil-link',
+      'main script, main img, main iframe, main svg, main style, main form:not([action^="/"]), main a[href^="javascript:"], [onerror], [onload], #evil-link',
     ).length,
   );
   assert(injected === 0, `${what}: ${injected} element(s) from the message became markup`);
@@ -309,7 +317,7 @@ test('english, keyboard, phone width', async ({ context, base }) => {
   await page.close();
 });
 
-test('url check and history screens', async ({ context, base }) => {
+test('url check screen', async ({ context, base }) => {
   const page = await watchedPage(context, base);
   await page.goto(`${base}url`);
   await page.getByLabel('リンクのアドレス').fill('https://amazon-co-jp.shop/login');
@@ -317,9 +325,33 @@ test('url check and history screens', async ({ context, base }) => {
   assert((await page.locator('.link-domain').first().innerText()).includes('amazon-co-jp.shop'), 'domain not shown');
   assert(await page.locator('.badge-suspicious').first().isVisible(), 'lookalike not marked');
   await shot(page, '10-url-check');
+  assertNothingRan(page, 'url check');
+  await page.close();
+});
+
+test('history: record a reply, see the order waiting for the seller, export it', async ({ context, base }) => {
+  const page = await watchedPage(context, base);
+  await checkText(page, base, LATE_DELIVERY_JA);
+  const record = page.locator('#replies form button[type=submit]').first();
+  assert((await record.count()) === 1, 'no "record that I replied" button');
+  await Promise.all([page.waitForURL(/\/history\/order\/250-1234567-7654321/), record.click()]);
+  const followUp = page.locator('#follow-up');
+  assert(await followUp.evaluate((el) => el.classList.contains('waiting')), 'the order is not marked as waiting for the seller');
+  assert((await followUp.innerText()).includes('出品者の返事待ち'), 'no "waiting for the seller" heading');
+  const entries = page.locator('ol.timeline li');
+  assert((await entries.count()) === 2, `timeline has ${await entries.count()} entries, expected the message and the reply`);
+  assert((await entries.nth(0).getAttribute('class')).includes('entry-message'), 'the message is not first');
+  assert((await entries.nth(1).innerText()).includes('返信した'), 'the reply is not recorded second');
+  await shot(page, '12-history-timeline');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-export]').click()]);
+  assert(download.suggestedFilename() === 'miwake-case-250-1234567-7654321.zip', `export named ${download.suggestedFilename()}`);
+  const zip = readFileSync(await download.path());
+  assert(zip.subarray(0, 2).toString() === 'PK', 'the export is not a zip file');
   await page.goto(`${base}history`);
+  const order = page.locator('li.order', { hasText: '250-1234567-7654321' });
+  assert(await order.evaluate((el) => el.classList.contains('waiting')), 'the overview does not highlight the waiting order');
   await shot(page, '11-history');
-  assertNothingRan(page, 'url and history');
+  assertNothingRan(page, 'history');
   await page.close();
 });
 

@@ -133,6 +133,12 @@ pub struct ServeArgs {
     /// Don't open the browser (it is not opened anyway when there is no display).
     #[arg(long)]
     pub no_open: bool,
+    /// The evidence log for the History screen (default: $MIWAKE_DB, else the user's data folder).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Don't keep a history: the History screen and save buttons say it is off.
+    #[arg(long)]
+    pub no_history: bool,
     #[command(flatten)]
     pub knowledge: KnowledgeArgs,
 }

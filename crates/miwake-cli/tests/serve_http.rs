@@ -571,3 +571,73 @@ fn report_download_and_replies() {
     assert_eq!(report.header("content-type"), Some("message/rfc822"));
     assert!(report.text().contains("To: reportascam@amazon.com"));
 }
+
+#[test]
+fn history_saves_by_order_and_exports() {
+    let server = Server::start();
+    let token = server.token();
+    let host = server.host();
+    let message =
+        "注文番号 250-1234567-7654321 の商品についてです。配送が遅れており申し訳ありません。";
+    let (content_type, body) = multipart(&[
+        ("csrf", "", token.as_bytes()),
+        ("text", "", message.as_bytes()),
+    ]);
+    let posted = server.send(
+        "POST",
+        "/check",
+        &[("Host", &host), ("Content-Type", &content_type)],
+        &body,
+    );
+    let location = posted.header("location").expect("redirect").to_string();
+    let id = location
+        .trim_start_matches("/result/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = server.get(&location).text();
+    assert!(page.contains("action=\"/history/save\""), "{page}");
+
+    let save = |fields: &str| {
+        server.send(
+            "POST",
+            "/history/save",
+            &[
+                ("Host", &host),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            fields.as_bytes(),
+        )
+    };
+    let refused = save(&format!("id={id}&action=replied&template=T1"));
+    assert_eq!(refused.status, 403, "saving without the token");
+    assert!(!server.database.exists() || server.get("/history").text().contains("まだ何も"));
+
+    let saved = save(&format!(
+        "csrf={token}&id={id}&action=replied&template=T1&lang=ja"
+    ));
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let timeline_at = saved.header("location").unwrap().to_string();
+    assert!(
+        timeline_at.starts_with("/history/order/250-1234567-7654321"),
+        "{timeline_at}"
+    );
+    let timeline = server.get(&timeline_at).text();
+    assert!(timeline.contains("follow-waiting waiting"), "{timeline}");
+    assert!(timeline.contains("返信した (T1)"), "{timeline}");
+
+    let overview = server.get("/history").text();
+    assert!(overview.contains("class=\"order waiting\""), "{overview}");
+    assert!(
+        overview.contains("出品者の返事を待っている注文: 1"),
+        "{overview}"
+    );
+
+    let export = server.get("/history/order/250-1234567-7654321/export.zip");
+    assert_eq!(export.status, 200);
+    assert_eq!(export.header("content-type"), Some("application/zip"));
+    assert!(export.body.starts_with(b"PK"), "not a zip");
+    assert_eq!(server.get("/history/order/not-an-order").status, 404);
+    assert_eq!(server.get("/history/order/250-0000000-0000000").status, 404);
+}

@@ -13,7 +13,7 @@ use crate::AppState;
 pub struct Problem {
     pub status: StatusCode,
     /// Stable, for the JSON API: `wrong_host`, `cross_site`, `csrf`, `too_large`, `empty`,
-    /// `bad_request`, `not_found`, `expired`, `internal`.
+    /// `bad_request`, `not_found`, `expired`, `history_unavailable`, `internal`.
     pub code: &'static str,
     pub message: Localized,
 }
@@ -116,6 +116,17 @@ impl Problem {
             text(
                 "この結果はもう残っていません(サーバーを再起動したか、古くなりました)。もう一度確認してください。",
                 "This result is no longer kept (the server restarted or it is too old). Please check the message again.",
+            ),
+        )
+    }
+
+    pub fn history_unavailable(reason: &str) -> Self {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "history_unavailable",
+            text(
+                format!("履歴(証拠の記録)を使えません: {reason}"),
+                format!("The history (evidence log) is not available: {reason}"),
             ),
         )
     }

@@ -12,6 +12,7 @@
 mod api;
 mod assets;
 mod error;
+mod history;
 mod i18n;
 mod pages;
 mod recent;
@@ -21,6 +22,7 @@ mod templates;
 mod view;
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
@@ -50,6 +52,8 @@ pub enum ServerError {
     Templates(#[from] minijinja::Error),
     #[error("built-in interface strings are broken: {0}")]
     Strings(#[from] toml::de::Error),
+    #[error("evidence log: {0}")]
+    Database(String),
     #[error("no random numbers from the operating system: {0}")]
     Random(String),
 }
@@ -61,6 +65,8 @@ pub struct Config {
     pub port: u16,
     pub open_browser: bool,
     pub max_upload_bytes: usize,
+    /// The evidence log (SQLite); `None` turns history off.
+    pub database: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -69,6 +75,7 @@ impl Default for Config {
             port: DEFAULT_PORT,
             open_browser: true,
             max_upload_bytes: DEFAULT_MAX_UPLOAD,
+            database: None,
         }
     }
 }
@@ -80,6 +87,7 @@ pub struct AppState {
     pub(crate) strings: i18n::Strings,
     pub(crate) guard: Guard,
     pub(crate) recent: recent::Recent,
+    pub(crate) history: history::History,
     pub(crate) max_upload_bytes: usize,
 }
 
@@ -89,6 +97,7 @@ impl AppState {
         analyzer: Analyzer,
         port: u16,
         max_upload_bytes: usize,
+        database: Option<PathBuf>,
     ) -> Result<Self, ServerError> {
         Ok(AppState {
             analyzer,
@@ -96,6 +105,7 @@ impl AppState {
             strings: i18n::Strings::embedded()?,
             guard: Guard::new(port, max_upload_bytes)?,
             recent: recent::Recent::default(),
+            history: history::History::open(database),
             max_upload_bytes,
         })
     }
@@ -116,7 +126,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/result/{id}", get(pages::result))
         .route("/result/{id}/report.eml", get(pages::report_download))
         .route("/url", get(pages::url_check))
-        .route("/history", get(pages::history))
+        .route("/history", get(history::overview))
+        .route("/history/save", post(history::save))
+        .route("/history/order/{order}", get(history::timeline))
+        .route("/history/order/{order}/export.zip", get(history::export))
         .route("/static/{name}", get(assets::static_file))
         .route("/api/v1/token", get(api::token))
         .route("/api/v1/check", post(api::check))
@@ -131,6 +144,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             security::guard,
         ))
         .with_state(state)
+}
+
+/// Where the evidence log lives: `explicit`, else `$MIWAKE_DB`, else the user's data folder.
+pub fn database_path(explicit: Option<&std::path::Path>) -> Result<PathBuf, ServerError> {
+    miwake_store::database_path(explicit).map_err(|e| ServerError::Database(e.to_string()))
 }
 
 /// Binds 127.0.0.1:`config.port`, prints the address, opens the browser (unless told not to
@@ -148,10 +166,20 @@ async fn serve(analyzer: Analyzer, config: &Config) -> Result<(), ServerError> {
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;
     let port = listener.local_addr()?.port();
-    let state = Arc::new(AppState::new(analyzer, port, config.max_upload_bytes)?);
+    let state = Arc::new(AppState::new(
+        analyzer,
+        port,
+        config.max_upload_bytes,
+        config.database.clone(),
+    )?);
     let url = format!("http://127.0.0.1:{port}/");
     println!("miwake serve: {url}");
     println!("(127.0.0.1 only; Ctrl-C stops it)");
+    match (&state.history, &config.database) {
+        (history::History::Ready(_), Some(db)) => println!("history: {}", db.display()),
+        (history::History::Unavailable(reason), _) => println!("history unavailable: {reason}"),
+        _ => {}
+    }
     if config.open_browser {
         open_browser(&url);
     }

@@ -16,24 +16,19 @@ use crate::{view, AppState};
 
 type Params = Query<HashMap<String, String>>;
 
-/// What the pages can offer; the parts not built yet say so on the page.
+/// What the pages can offer; a part that is not available says so on the page.
 #[derive(serde::Serialize)]
 struct Features {
     report_email: bool,
     history: bool,
 }
 
-const FEATURES: Features = Features {
-    report_email: true,
-    history: false,
-};
-
 fn lang_of(params: &HashMap<String, String>) -> Lang {
     parse_lang(params.get("lang").map(String::as_str))
 }
 
 /// What every page needs: language, strings, token, navigation, the language switch.
-fn base(state: &AppState, lang: Lang, nav: &str, path: &str, query: &str) -> Value {
+pub(crate) fn base(state: &AppState, lang: Lang, nav: &str, path: &str, query: &str) -> Value {
     let other = match lang {
         Lang::Ja => Lang::En,
         Lang::En => Lang::Ja,
@@ -46,11 +41,14 @@ fn base(state: &AppState, lang: Lang, nav: &str, path: &str, query: &str) -> Val
         csrf => state.guard.csrf_token(),
         nav => nav,
         switch_href => switch_href,
-        features => Value::from_serialize(&FEATURES),
+        features => Value::from_serialize(Features {
+            report_email: true,
+            history: state.history.available(),
+        }),
     }
 }
 
-fn render(state: &AppState, name: &str, ctx: Value) -> Result<Html<String>, Problem> {
+pub(crate) fn render(state: &AppState, name: &str, ctx: Value) -> Result<Html<String>, Problem> {
     state
         .templates
         .render(name, ctx)
@@ -234,15 +232,6 @@ pub async fn url_check(State(state): State<Arc<AppState>>, Query(params): Params
     match render(&state, "url.html", ctx) {
         Ok(html) => html.into_response(),
         Err(p) => p.respond(&state, "/url", Some(lang)),
-    }
-}
-
-pub async fn history(State(state): State<Arc<AppState>>, Query(params): Params) -> Response {
-    let lang = lang_of(&params);
-    let ctx = base(&state, lang, "history", "/history", "");
-    match render(&state, "history.html", ctx) {
-        Ok(html) => html.into_response(),
-        Err(p) => p.respond(&state, "/history", Some(lang)),
     }
 }
 

@@ -10,6 +10,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("result.html", include_str!("../templates/result.html")),
     ("url.html", include_str!("../templates/url.html")),
     ("history.html", include_str!("../templates/history.html")),
+    ("timeline.html", include_str!("../templates/timeline.html")),
     ("error.html", include_str!("../templates/error.html")),
 ];
 

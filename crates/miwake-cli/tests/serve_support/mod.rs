@@ -5,13 +5,17 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
 pub struct Server {
     child: Child,
     pub port: u16,
+    /// This server's own evidence log (never the user's).
+    pub database: PathBuf,
 }
 
 impl Server {
@@ -21,8 +25,16 @@ impl Server {
     }
 
     pub fn start_with(bin: &str) -> Server {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let database = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "miwake-serve-{}-{}.db",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        remove_database(&database);
         let mut child = Command::new(bin)
             .args(["serve", "--port", "0", "--no-open"])
+            .env("MIWAKE_DB", &database)
             .env_remove("DISPLAY")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -51,7 +63,11 @@ impl Server {
             .next()
             .and_then(|rest| rest.trim_end_matches('/').parse().ok())
             .unwrap_or_else(|| panic!("no port in {first:?}"));
-        Server { child, port }
+        Server {
+            child,
+            port,
+            database,
+        }
     }
 
     pub fn origin(&self) -> String {
@@ -139,6 +155,15 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        remove_database(&self.database);
+    }
+}
+
+fn remove_database(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
     }
 }
 
