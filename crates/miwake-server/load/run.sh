@@ -2,7 +2,7 @@
 # Load figures for `miwake serve`: check latency through the JSON API under 200 concurrent
 # connections from wrk on the loopback interface (apt-get install wrk).
 #
-#   crates/miwake-server/load/run.sh [MESSAGE.eml] [SECONDS]
+#   [CONNECTIONS=200] crates/miwake-server/load/run.sh [MESSAGE.eml] [SECONDS]
 #
 # Uses the release binary (cargo build --release -p miwake-cli). Prints the machine's load
 # before and after, since the figures depend on what else runs.
@@ -22,6 +22,6 @@ token="$(curl -s "$url/api/v1/token" | sed 's/.*"csrf_token":"\([0-9a-f]*\)".*/\
 echo "message: $eml ($(wc -c <"$eml") bytes); $(nproc) CPUs; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 curl -s -H "X-Miwake-Csrf: $token" -H 'Content-Type: message/rfc822' --data-binary @"$eml" \
   "$url/api/v1/check" | grep -o '"level":"[a-z]*"' | head -1
-MIWAKE_EML="$eml" MIWAKE_TOKEN="$token" wrk -t2 -c200 -d"${seconds}s" --timeout 10s \
+MIWAKE_EML="$eml" MIWAKE_TOKEN="$token" wrk -t2 -c"${CONNECTIONS:-200}" -d"${seconds}s" --timeout 10s \
   -s crates/miwake-server/load/check.lua "$url/api/v1/check"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
