@@ -179,7 +179,7 @@ pub fn run_reply(args: &ReplyArgs) -> Result<u8> {
         item: args.item.clone(),
         missing: args.missing.clone(),
     };
-    let values = given.or(found);
+    let values = with_item_from_orders(given.or(found), &args.db)?;
     let rendered = match render(template, lang, &values) {
         Ok(r) => r,
         Err(e) => {
@@ -237,6 +237,30 @@ pub fn run_reply(args: &ReplyArgs) -> Result<u8> {
         eprintln!("miwake: recorded action #{id}: replied {}", rendered.id);
     }
     Ok(0)
+}
+
+/// The item's name from the imported order, when the user gave none and it is safe to use.
+fn with_item_from_orders(mut values: ReplyValues, db: &DbArgs) -> Result<ReplyValues> {
+    let (None, Some(order)) = (&values.item, &values.order) else {
+        return Ok(values);
+    };
+    let Some(store) = db.open_existing()? else {
+        return Ok(values);
+    };
+    let name = store
+        .order(order)?
+        .and_then(|o| o.items.into_iter().find_map(|i| i.product_name));
+    if let Some(name) = name {
+        let short: String = name.chars().take(60).collect();
+        let candidate = ReplyValues {
+            item: Some(short),
+            ..Default::default()
+        };
+        if candidate.validate().is_ok() {
+            values.item = candidate.item;
+        }
+    }
+    Ok(values)
 }
 
 pub fn run_report(args: &ReportArgs) -> Result<u8> {

@@ -127,6 +127,15 @@ fn whole_flow_check_reply_history_export() {
     );
     assert!(run.stdout.contains("12月2日"), "{}", run.stdout);
 
+    // With imported orders, the item's name comes from the order.
+    let run = env.run(&["reply", "T2", "--lang", "ja", "--order", MINE]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("対象の商品は Anker USB-C充電器"),
+        "{}",
+        run.stdout
+    );
+
     // history: waiting for the seller.
     let run = env.run(&["history", "--lang", "en"]);
     run.assert_code(0);
