@@ -313,3 +313,124 @@ fn check_names_the_fitting_replies_and_reply_uses_the_first() {
         format!("This is about order {MINE}. The expected delivery date has passed. Could you check the tracking status?")
     );
 }
+
+/// A one-session SMTP sink on 127.0.0.1 that returns the DATA it received.
+fn smtp_sink() -> (u16, std::sync::mpsc::Receiver<(Option<String>, Vec<u8>)>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok((stream, _)) = listener.accept() else {
+            return;
+        };
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .ok();
+        let mut w = stream.try_clone().expect("clone");
+        let mut r = BufReader::new(stream);
+        let (mut auth, mut data) = (None, Vec::new());
+        let _ = w.write_all(b"220 sink\r\n");
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            let up = line.to_ascii_uppercase();
+            let reply: &[u8] = if up.starts_with("EHLO") {
+                b"250-sink\r\n250 AUTH PLAIN\r\n"
+            } else if up.starts_with("AUTH") {
+                auth = Some(line.trim().to_string());
+                b"235 ok\r\n"
+            } else if up.starts_with("DATA") {
+                let _ = w.write_all(b"354 go\r\n");
+                loop {
+                    let mut l = Vec::new();
+                    if r.read_until(b'\n', &mut l).unwrap_or(0) == 0 || l == b".\r\n" {
+                        break;
+                    }
+                    if l.starts_with(b"..") {
+                        l.remove(0);
+                    }
+                    data.extend_from_slice(&l);
+                }
+                b"250 queued\r\n"
+            } else if up.starts_with("QUIT") {
+                let _ = w.write_all(b"221 bye\r\n");
+                break;
+            } else {
+                b"250 ok\r\n"
+            };
+            let _ = w.write_all(reply);
+        }
+        let _ = tx.send((auth, data));
+    });
+    (port, rx)
+}
+
+#[test]
+fn report_send_goes_through_the_users_smtp_server() {
+    let env = Env::new("send");
+    let original_path = workspace().join("fixtures/messages/eml/amazon-forged-lookalike.eml");
+    let (port, rx) = smtp_sink();
+    let password_file = env.dir.file("smtp-password", "s3cret\n");
+    let port = port.to_string();
+    let run = miwake([
+        "report",
+        original_path.to_str().unwrap(),
+        "--send",
+        "--from",
+        "taro@example.com",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &port,
+        "--smtp-security",
+        "none",
+        "--smtp-user",
+        "taro",
+        "--smtp-password-file",
+        password_file.to_str().unwrap(),
+    ])
+    .env("MIWAKE_DB", env.db.to_str().unwrap())
+    .run();
+    run.assert_code(0);
+    let (auth, data) = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the sink got a session");
+    assert!(auth.is_some(), "authenticated with the user's credentials");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&data)
+        .expect("parses");
+    assert_eq!(
+        parsed
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address()),
+        Some("reportascam@amazon.com")
+    );
+    let attachment = parsed.attachment(0).expect("attachment");
+    assert_eq!(
+        attachment.contents(),
+        &std::fs::read(&original_path).unwrap()[..]
+    );
+    // A user without a password is told where to put it, not asked on the command line.
+    let run = env.run(&[
+        "report",
+        original_path.to_str().unwrap(),
+        "--send",
+        "--from",
+        "taro@example.com",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-user",
+        "taro",
+    ]);
+    run.assert_code(4);
+    assert!(
+        run.stderr.contains("MIWAKE_SMTP_PASSWORD"),
+        "{}",
+        run.stderr
+    );
+}

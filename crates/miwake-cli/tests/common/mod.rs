@@ -163,6 +163,16 @@ where
     )
     .env_remove("MIWAKE_RECORD")
     .env_remove("MIWAKE_REPLY_HOURS");
+    for var in [
+        "MIWAKE_FROM",
+        "MIWAKE_SMTP_HOST",
+        "MIWAKE_SMTP_PORT",
+        "MIWAKE_SMTP_USER",
+        "MIWAKE_SMTP_PASSWORD",
+        "MIWAKE_SMTP_SECURITY",
+    ] {
+        cmd.env_remove(var);
+    }
     Miwake {
         cmd,
         args: shown,
