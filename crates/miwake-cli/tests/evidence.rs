@@ -314,8 +314,11 @@ fn check_names_the_fitting_replies_and_reply_uses_the_first() {
     );
 }
 
+/// The AUTH line (if any) and the DATA a sink received.
+type Session = (Option<String>, Vec<u8>);
+
 /// A one-session SMTP sink on 127.0.0.1 that returns the DATA it received.
-fn smtp_sink() -> (u16, std::sync::mpsc::Receiver<(Option<String>, Vec<u8>)>) {
+fn smtp_sink() -> (u16, std::sync::mpsc::Receiver<Session>) {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
