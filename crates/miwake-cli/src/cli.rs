@@ -37,6 +37,18 @@ pub enum Command {
     Eval(EvalArgs),
     /// Measure single-thread throughput of the whole pipeline over the files in folders.
     Bench(BenchArgs),
+    /// Write a safe reply (T1–T14) filled from a message's facts and your values.
+    Reply(crate::actions::ReplyArgs),
+    /// Write a report for reportascam@amazon.com with the original attached; --send mails it.
+    Report(crate::actions::ReportArgs),
+    /// The evidence log by order: messages, verdicts, what you did, replies awaited.
+    History(crate::evidence::HistoryArgs),
+    /// Record what you did about a message or an order (replied, reported, ignored, ...).
+    Mark(crate::evidence::MarkArgs),
+    /// Write an order's case for customer service (messages, verdicts, hash manifest).
+    Export(crate::evidence::ExportArgs),
+    /// Import your order history (Retail.OrderHistory.1.csv or Order History.csv).
+    Orders(crate::evidence::OrdersArgs),
     /// Start the local web app on 127.0.0.1 and open it in the browser.
     Serve(ServeArgs),
 }
@@ -80,6 +92,8 @@ pub struct CheckArgs {
     /// Files to judge; `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub evidence: crate::evidence::CheckEvidenceArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]

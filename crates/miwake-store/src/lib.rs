@@ -181,6 +181,13 @@ pub fn format_time(unix: i64) -> String {
     mail_parser::DateTime::from_timestamp(unix).to_rfc3339()
 }
 
+/// An RFC 3339 time (`2024-12-02T10:00:00+09:00`) as Unix seconds.
+pub fn parse_time(s: &str) -> Option<i64> {
+    mail_parser::DateTime::parse_rfc3339(s.trim())
+        .filter(|d| d.is_valid())
+        .map(|d| d.to_timestamp())
+}
+
 /// SHA-256, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
