@@ -7,10 +7,17 @@ use crate::inputs::analyzer;
 
 pub fn run(args: &ServeArgs) -> Result<u8> {
     let analyzer = analyzer(&args.knowledge)?;
+    // Without a place for the evidence log the app still works; History says it is off.
     let database = if args.no_history {
         None
     } else {
-        Some(miwake_server::database_path(args.db.as_deref())?)
+        match miwake_server::database_path(args.db.as_deref()) {
+            Ok(path) => Some(path),
+            Err(e) => {
+                eprintln!("miwake: {e}; running without history");
+                None
+            }
+        }
     };
     let config = miwake_server::Config {
         port: args.port,

@@ -33,7 +33,9 @@ impl History {
     /// Opens (or creates) the database at `path`; `None` turns history off.
     pub fn open(path: Option<PathBuf>) -> History {
         let Some(path) = path else {
-            return History::Unavailable("turned off (--no-history)".into());
+            return History::Unavailable(
+                "turned off (--no-history), or no folder to keep it in".into(),
+            );
         };
         match Store::open(&path) {
             Ok(store) => History::Ready(Mutex::new(store)),
