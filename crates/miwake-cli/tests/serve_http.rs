@@ -641,3 +641,36 @@ fn history_saves_by_order_and_exports() {
     assert_eq!(server.get("/history/order/not-an-order").status, 404);
     assert_eq!(server.get("/history/order/250-0000000-0000000").status, 404);
 }
+
+#[test]
+fn without_history_the_screens_say_so() {
+    let server = Server::start_with_args(env!("CARGO_BIN_EXE_miwake"), &["--no-history"]);
+    let history = server.get("/history");
+    assert_eq!(history.status, 200);
+    assert!(
+        history.text().contains("class=\"unavailable\""),
+        "{}",
+        history.text()
+    );
+    let page = check_via_form(&server, &[("text", "", SCAM_JA.as_bytes())]).text();
+    assert!(
+        !page.contains("action=\"/history/save\""),
+        "save offered without history"
+    );
+    assert!(page.contains("履歴(証拠の記録)を使えません"), "{page}");
+    let token = server.token();
+    let refused = server.send(
+        "POST",
+        "/history/save",
+        &[
+            ("Host", &server.host()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        format!("csrf={token}&id=0").as_bytes(),
+    );
+    assert_ne!(refused.status, 303);
+    assert!(
+        !server.database.exists(),
+        "a database was created with --no-history"
+    );
+}

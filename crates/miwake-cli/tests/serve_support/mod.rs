@@ -25,6 +25,11 @@ impl Server {
     }
 
     pub fn start_with(bin: &str) -> Server {
+        Self::start_with_args(bin, &[])
+    }
+
+    /// `miwake serve --port 0 --no-open EXTRA…`
+    pub fn start_with_args(bin: &str, extra: &[&str]) -> Server {
         static N: AtomicUsize = AtomicUsize::new(0);
         let database = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
             "miwake-serve-{}-{}.db",
@@ -34,6 +39,7 @@ impl Server {
         remove_database(&database);
         let mut child = Command::new(bin)
             .args(["serve", "--port", "0", "--no-open"])
+            .args(extra)
             .env("MIWAKE_DB", &database)
             .env_remove("DISPLAY")
             .stdin(Stdio::null())
