@@ -11,6 +11,7 @@ use crate::render::{Renderer, Style};
 
 pub fn run(args: &CheckArgs) -> Result<u8> {
     let analyzer = analyzer(&args.knowledge)?;
+    let mut evidence = crate::evidence::CheckSession::open(&args.evidence)?;
     let renderer = Renderer::new(Style::from_args(&args.output));
     let mut worst = Level::Safe;
     let mut failed = false;
@@ -25,9 +26,10 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
                 continue;
             }
         };
-        let report = analyzer.analyze(&raw);
+        let report = evidence.analyze(&analyzer, &raw);
         worst = worst.max(report.verdict.level);
         let name = path.display().to_string();
+        evidence.record(&raw, &report, &name)?;
         emit(
             &mut out,
             &renderer,

@@ -37,6 +37,20 @@ pub enum Command {
     Eval(EvalArgs),
     /// Measure single-thread throughput of the whole pipeline over the files in folders.
     Bench(BenchArgs),
+    /// Write a safe reply (T1–T14) filled from a message's facts and your values.
+    Reply(crate::actions::ReplyArgs),
+    /// Write a report for reportascam@amazon.com with the original attached; --send mails it.
+    Report(crate::actions::ReportArgs),
+    /// The evidence log by order: messages, verdicts, what you did, replies awaited.
+    History(crate::evidence::HistoryArgs),
+    /// Record what you did about a message or an order (replied, reported, ignored, ...).
+    Mark(crate::evidence::MarkArgs),
+    /// Write an order's case for customer service (messages, verdicts, hash manifest).
+    Export(crate::evidence::ExportArgs),
+    /// Import your order history (Retail.OrderHistory.1.csv or Order History.csv).
+    Orders(crate::evidence::OrdersArgs),
+    /// Start the local web app on 127.0.0.1 and open it in the browser.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,6 +92,8 @@ pub struct CheckArgs {
     /// Files to judge; `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub evidence: crate::evidence::CheckEvidenceArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -121,4 +137,22 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = miwake_server::DEFAULT_PORT)]
+    pub port: u16,
+    /// Don't open the browser (it is not opened anyway when there is no display).
+    #[arg(long)]
+    pub no_open: bool,
+    /// The evidence log for the History screen (default: $MIWAKE_DB, else the user's data folder).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Don't keep a history: the History screen and save buttons say it is off.
+    #[arg(long)]
+    pub no_history: bool,
+    #[command(flatten)]
+    pub knowledge: KnowledgeArgs,
 }

@@ -1,11 +1,14 @@
 //! `miwake`: tell honest seller messages from scams, offline, with evidence.
 
+mod actions;
 mod bench;
 mod check;
 mod cli;
 mod eval;
+mod evidence;
 mod inputs;
 mod render;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -32,6 +35,13 @@ fn main() -> ExitCode {
         Command::Url(args) => check::run_urls(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Reply(args) => actions::run_reply(&args),
+        Command::Report(args) => actions::run_report(&args),
+        Command::History(args) => evidence::run_history(&args),
+        Command::Mark(args) => evidence::run_mark(&args),
+        Command::Export(args) => evidence::run_export(&args),
+        Command::Orders(args) => evidence::run_orders(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

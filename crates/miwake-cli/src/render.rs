@@ -144,7 +144,7 @@ impl Renderer {
         let shown: Vec<&Finding> = r
             .findings
             .iter()
-            .filter(|f| f.weight != 0 || f.family == "input")
+            .filter(|f| f.weight != 0 || f.family == "input" || f.family == "order")
             .collect();
         if shown.is_empty() {
             writeln!(

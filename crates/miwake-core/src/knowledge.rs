@@ -320,6 +320,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "rules/input.toml",
         include_str!("../../../knowledge/rules/input.toml"),
     ),
+    (
+        "rules/orders.toml",
+        include_str!("../../../knowledge/rules/orders.toml"),
+    ),
 ];
 
 impl Knowledge {

@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod knowledge;
 pub mod message;
 pub mod normalize;
+pub mod reply;
 pub mod report;
 
 pub use analysis::Analyzer;

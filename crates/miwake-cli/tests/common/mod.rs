@@ -156,6 +156,23 @@ where
     }
     // A stable environment: colour decisions and language come from the flags under test.
     cmd.env_remove("NO_COLOR").env("LC_ALL", "C.UTF-8");
+    // Never the user's evidence log: a path that does not exist unless a test creates it.
+    cmd.env(
+        "MIWAKE_DB",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("miwake-no-db/never-created.db"),
+    )
+    .env_remove("MIWAKE_RECORD")
+    .env_remove("MIWAKE_REPLY_HOURS");
+    for var in [
+        "MIWAKE_FROM",
+        "MIWAKE_SMTP_HOST",
+        "MIWAKE_SMTP_PORT",
+        "MIWAKE_SMTP_USER",
+        "MIWAKE_SMTP_PASSWORD",
+        "MIWAKE_SMTP_SECURITY",
+    ] {
+        cmd.env_remove(var);
+    }
     Miwake {
         cmd,
         args: shown,

@@ -10,6 +10,7 @@ pub mod content_rules;
 pub mod homoglyphs;
 pub mod intent;
 pub mod links;
+pub mod orders;
 pub mod sender;
 pub mod verdict;
 
@@ -84,6 +85,15 @@ impl Analyzer {
     /// Judge raw input: an e-mail (RFC 5322 / MIME) or pasted text.
     pub fn analyze(&self, raw: &[u8]) -> Report {
         self.analyze_message(ingest(raw, &self.limits))
+    }
+
+    /// Judge raw input against the user's own orders: a cited order number that is not
+    /// theirs, or a tracking number that is not the order's, becomes a finding; a match says
+    /// so. See [`orders`].
+    pub fn analyze_with_orders(&self, raw: &[u8], orders: &orders::OrderContext) -> Report {
+        let mut report = self.analyze(raw);
+        orders::apply(&mut report, &self.knowledge, orders);
+        report
     }
 
     /// Judge one bare URL, as if a message held nothing but that link. Nothing is fetched.
