@@ -37,6 +37,9 @@ pub enum Command {
     Eval(EvalArgs),
     /// Measure single-thread throughput of the whole pipeline over the files in folders.
     Bench(BenchArgs),
+    /// Check whole mailboxes on all cores: Maildir folders, mbox files, folders of .eml files.
+    #[command(after_help = SCAN_EXIT_CODES)]
+    Scan(ScanArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,4 +124,52 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+const SCAN_EXIT_CODES: &str = "\
+Exit codes (scan):
+  0  every message scanned is safe
+  1  the worst message needs caution
+  2  at least one message is dangerous
+  3  usage error (bad flags or arguments)
+  4  a PATH does not exist, or the rules could not be loaded
+  130  stopped by Ctrl-C (the summary covers what was scanned)
+Files that cannot be read, or that are not mail, are listed in the summary; they do not
+change the exit code.";
+
+/// The lowest level `--only` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnlyArg {
+    /// Dangerous messages only.
+    Danger,
+    /// Messages that need caution, and dangerous ones.
+    Caution,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Maildir folders, mbox files, .eml files or folders of them (searched recursively).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// One JSON object per line on standard output: a line per message, then a summary
+    /// (schema: docs/scan.md).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// One CSV row per message on standard output (columns: docs/scan.md); summary on stderr.
+    #[arg(long)]
+    pub csv: bool,
+    /// Keep only messages at this level or worse in the listing and the JSON/CSV lines.
+    #[arg(long, value_enum)]
+    pub only: Option<OnlyArg>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Language of explanations (default: ja, or en when the locale is English).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// When to colour the output (NO_COLOR is honoured in auto mode).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+    #[command(flatten)]
+    pub knowledge: KnowledgeArgs,
 }

@@ -6,6 +6,7 @@ mod cli;
 mod eval;
 mod inputs;
 mod render;
+mod scan;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Command::Url(args) => check::run_urls(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Scan(args) => scan::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
