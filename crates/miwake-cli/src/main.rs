@@ -7,6 +7,7 @@ mod eval;
 mod inputs;
 mod render;
 mod scan;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Watch(args) => watch::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

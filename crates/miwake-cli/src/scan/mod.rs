@@ -2,7 +2,7 @@
 //! files, on all cores, and sum up what was found.
 
 mod output;
-mod row;
+pub(crate) mod row;
 mod summary;
 
 use std::io::{IsTerminal, Write};

@@ -1,0 +1,430 @@
+//! `miwake watch` against a real IMAP server: Dovecot (Debian package `dovecot-imapd`),
+//! configured in a temporary folder on a free loopback port, started and restarted by the test.
+//!
+//! Without Dovecot (or without root, which Dovecot's privilege separation needs) the test says
+//! so and passes locally; with `CI` or `MIWAKE_REQUIRE_DOVECOT` set it fails instead.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const USER: &str = "tester";
+const PASSWORD: &str = "s3cret-for-tests";
+/// The uid Dovecot stores mail as (Debian's `nobody`): it refuses to do so as root.
+const MAIL_UID: u32 = 65534;
+
+fn dovecot_binary() -> Option<PathBuf> {
+    let found = ["/usr/sbin/dovecot", "/usr/local/sbin/dovecot"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    let required =
+        std::env::var_os("CI").is_some() || std::env::var_os("MIWAKE_REQUIRE_DOVECOT").is_some();
+    let is_root = std::env::var("USER").map(|u| u == "root").unwrap_or(false)
+        || Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| o.stdout.starts_with(b"0"))
+            .unwrap_or(false);
+    match (found, is_root) {
+        (Some(path), true) => Some(path),
+        (found, _) => {
+            let why = if found.is_none() {
+                "Dovecot is not installed (apt-get install dovecot-imapd)"
+            } else {
+                "the test must run as root (Dovecot's privilege separation)"
+            };
+            assert!(!required, "CI/MIWAKE_REQUIRE_DOVECOT is set but {why}");
+            eprintln!("skipping the Dovecot watch test: {why}");
+            None
+        }
+    }
+}
+
+/// A Dovecot instance in a temporary folder.
+struct Dovecot {
+    binary: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl Dovecot {
+    fn new(binary: PathBuf) -> Dovecot {
+        // Under /tmp: the mail user must be able to reach the folder.
+        let dir = std::env::temp_dir().join(format!("miwake-dovecot-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for sub in ["run", "state", "mail"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::chown(dir.join("mail"), Some(MAIL_UID), Some(MAIL_UID)).unwrap();
+        let port = free_port();
+        let d = dir.display();
+        let conf = format!(
+            "base_dir = {d}/run\n\
+             state_dir = {d}/state\n\
+             log_path = {d}/dovecot.log\n\
+             protocols = imap\n\
+             listen = 127.0.0.1\n\
+             ssl = no\n\
+             disable_plaintext_auth = no\n\
+             auth_mechanisms = plain login\n\
+             mail_location = maildir:{d}/mail/%u\n\
+             mail_uid = {MAIL_UID}\n\
+             mail_gid = {MAIL_UID}\n\
+             first_valid_uid = 1\n\
+             default_login_user = dovenull\n\
+             default_internal_user = dovecot\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
+             userdb {{\n  driver = static\n  args = uid={MAIL_UID} gid={MAIL_UID} home={d}/mail/%u\n}}\n\
+             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n"
+        );
+        std::fs::write(dir.join("dovecot.conf"), conf).unwrap();
+        std::fs::write(
+            dir.join("passwd"),
+            format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n"),
+        )
+        .unwrap();
+        let mut dovecot = Dovecot {
+            binary,
+            dir,
+            port,
+            child: None,
+        };
+        dovecot.start();
+        dovecot
+    }
+
+    fn start(&mut self) {
+        let _ = std::fs::remove_file(self.dir.join("run/master.pid"));
+        let child = Command::new(&self.binary)
+            .arg("-F")
+            .arg("-c")
+            .arg(self.dir.join("dovecot.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting dovecot");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "Dovecot did not listen within 30 s: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stops the server like a crash or reboot does: its sessions die with it. (Dovecot's
+    /// `imap` processes outlive a stopped master until they next touch it, so they are ended too.)
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let workers = children_of(child.id());
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let _ = child.wait();
+            for pid in workers {
+                let _ = Command::new("kill")
+                    .arg("-KILL")
+                    .arg(pid.to_string())
+                    .status();
+            }
+        }
+    }
+
+    fn restart(&mut self) {
+        self.stop();
+        self.start();
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("dovecot.log")).unwrap_or_default()
+    }
+
+    fn session(&self) -> imap::Session<imap::Connection> {
+        let client = imap::ClientBuilder::new("127.0.0.1", self.port)
+            .mode(imap::ConnectionMode::Plaintext)
+            .connect()
+            .expect("connecting to Dovecot");
+        client
+            .login(USER, PASSWORD)
+            .map_err(|(e, _)| e)
+            .expect("login")
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Processes whose parent is `pid` (from /proc).
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid …`; comm may hold spaces, so read after the last ')'.
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            continue;
+        };
+        let ppid: Option<u32> = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
+        if ppid == Some(pid) {
+            if let Ok(child) = entry.file_name().to_string_lossy().parse() {
+                out.push(child);
+            }
+        }
+    }
+    out
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Test message `n`: a fixture with a header that names it.
+fn message(n: u32, fixture: &str) -> Vec<u8> {
+    let raw = std::fs::read(common::messages_dir().join("eml").join(fixture)).unwrap();
+    let mut out = format!("X-Miwake-Test: {n}\r\n").into_bytes();
+    out.extend_from_slice(&raw);
+    out
+}
+
+fn deliver(dovecot: &Dovecot, messages: &[(u32, &str)]) {
+    let mut session = dovecot.session();
+    for (n, fixture) in messages {
+        session
+            .append("INBOX", &message(*n, fixture))
+            .finish()
+            .expect("APPEND");
+    }
+    let _ = session.logout();
+}
+
+/// `miwake watch` running, its JSON lines arriving on a channel.
+struct Watcher {
+    child: Child,
+    lines: Receiver<Value>,
+}
+
+impl Watcher {
+    fn start(dovecot: &Dovecot, state: &Path, log: &Path) -> Watcher {
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        let mut child = Command::new(common::bin())
+            .args([
+                "watch",
+                "--json",
+                "--plain-insecure",
+                "--host",
+                "127.0.0.1",
+                "--user",
+                USER,
+            ])
+            .args(["--port", &dovecot.port.to_string()])
+            .args([
+                "--action",
+                "move",
+                "--move-to",
+                "Suspicious",
+                "--include-existing",
+            ])
+            .args(["--idle-seconds", "5", "--max-backoff-seconds", "2"])
+            .arg("--state")
+            .arg(state)
+            .env("MIWAKE_IMAP_PASSWORD", PASSWORD)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("starting miwake watch");
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                let value: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+                if tx.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        Watcher { child, lines }
+    }
+
+    /// Waits for `n` checked messages (and fails on a wait over two minutes).
+    fn expect(&self, n: usize, log: &Path) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut got = Vec::new();
+        while got.len() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(v) => got.push(v),
+                Err(_) => panic!(
+                    "expected {n} checked messages, got {}: {got:?}\nmiwake stderr:\n{}",
+                    got.len(),
+                    std::fs::read_to_string(log).unwrap_or_default()
+                ),
+            }
+        }
+        got
+    }
+
+    fn nothing_more(&self, wait: Duration) {
+        if let Ok(extra) = self.lines.recv_timeout(wait) {
+            panic!("a message was checked again or unexpectedly: {extra}");
+        }
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Test number → (folder, flags) on the server.
+fn server_view(dovecot: &Dovecot) -> BTreeMap<u32, (String, Vec<String>)> {
+    let mut session = dovecot.session();
+    let mut view = BTreeMap::new();
+    for folder in ["INBOX", "Suspicious"] {
+        if session.select(folder).is_err() {
+            continue;
+        }
+        let fetches = session.fetch("1:*", "(FLAGS BODY.PEEK[])").unwrap();
+        for f in fetches.iter() {
+            let body = String::from_utf8_lossy(f.body().unwrap_or_default()).into_owned();
+            let n: u32 = body
+                .lines()
+                .find_map(|l| l.strip_prefix("X-Miwake-Test: "))
+                .and_then(|v| v.trim().parse().ok())
+                .expect("every test message has its number");
+            let flags = f.flags().iter().map(|fl| fl.to_string()).collect();
+            assert!(
+                view.insert(n, (folder.to_string(), flags)).is_none(),
+                "message {n} twice on the server"
+            );
+        }
+    }
+    let _ = session.logout();
+    view
+}
+
+#[test]
+fn watch_marks_and_moves_without_missing_or_repeating_across_restarts() {
+    let Some(binary) = dovecot_binary() else {
+        return;
+    };
+    let mut dovecot = Dovecot::new(binary);
+    let scratch = common::Scratch::new("watch");
+    let state = scratch.path.join("state/watch.json");
+    let log = scratch.path.join("watch.log");
+
+    let danger = "amazon-forged-lookalike.eml";
+    let danger2 = "quoted-printable-gift-review.eml";
+    let safe = "amazon-genuine-shipping.eml";
+    let safe2 = "shift_jis-shipping.eml";
+
+    // Mail already there when the watch starts.
+    deliver(&dovecot, &[(1, danger), (2, safe), (3, danger2)]);
+    let watcher = Watcher::start(&dovecot, &state, &log);
+    let mut checked = watcher.expect(3, &log);
+    // New mail, announced by IDLE.
+    deliver(&dovecot, &[(4, safe2), (5, danger)]);
+    checked.extend(watcher.expect(2, &log));
+    // The server restarts under the watcher; it reconnects and carries on.
+    dovecot.restart();
+    deliver(&dovecot, &[(6, danger2), (7, safe)]);
+    checked.extend(watcher.expect(2, &log));
+    watcher.nothing_more(Duration::from_secs(3));
+    // The watcher itself stops; mail that comes meanwhile is checked when it is back.
+    watcher.stop();
+    deliver(&dovecot, &[(8, danger)]);
+    let watcher = Watcher::start(&dovecot, &state, &log);
+    checked.extend(watcher.expect(1, &log));
+    watcher.nothing_more(Duration::from_secs(8));
+    watcher.stop();
+
+    // Each message checked exactly once, in the order of arrival.
+    let uids: Vec<u64> = checked.iter().map(|c| c["uid"].as_u64().unwrap()).collect();
+    assert_eq!(uids, (1..=8).collect::<Vec<u64>>(), "{checked:#?}");
+    let levels: BTreeMap<u64, String> = checked
+        .iter()
+        .map(|c| {
+            (
+                c["uid"].as_u64().unwrap(),
+                c["level"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for uid in [1, 3, 5, 6, 8] {
+        assert_eq!(levels[&uid], "danger", "message {uid}");
+    }
+    for uid in [2, 4, 7] {
+        assert_eq!(levels[&uid], "safe", "message {uid}");
+    }
+    for c in &checked {
+        let moved = c["level"] == "danger";
+        assert_eq!(c["action"], if moved { "moved" } else { "none" }, "{c}");
+        assert!(c["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("imap://tester@127.0.0.1:"));
+    }
+
+    // On the server: dangerous mail moved and labelled, the rest left alone, nothing deleted,
+    // nothing marked read.
+    let view = server_view(&dovecot);
+    assert_eq!(
+        view.keys().copied().collect::<Vec<_>>(),
+        (1..=8).collect::<Vec<u32>>()
+    );
+    for (n, (folder, flags)) in &view {
+        let danger = levels[&u64::from(*n)] == "danger";
+        assert_eq!(
+            folder,
+            if danger { "Suspicious" } else { "INBOX" },
+            "message {n}"
+        );
+        assert_eq!(
+            flags.iter().any(|f| f == "$miwake-danger"),
+            danger,
+            "message {n}: {flags:?}"
+        );
+        assert!(
+            !flags.iter().any(|f| f == "\\Seen" || f == "\\Deleted"),
+            "message {n}: {flags:?}"
+        );
+    }
+    let watch_log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        watch_log.contains("connection lost"),
+        "the restart was noticed:\n{watch_log}"
+    );
+}
