@@ -60,7 +60,9 @@ struct Dovecot {
 impl Dovecot {
     fn new(binary: PathBuf) -> Dovecot {
         // Under /tmp: the mail user must be able to reach the folder.
-        let dir = std::env::temp_dir().join(format!("miwake-dovecot-{}", std::process::id()));
+        static INSTANCES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("miwake-dovecot-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         for sub in ["run", "state", "mail"] {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
@@ -138,9 +140,11 @@ impl Dovecot {
                 .status();
             let _ = child.wait();
             for pid in workers {
+                // Some end with the master already.
                 let _ = Command::new("kill")
                     .arg("-KILL")
                     .arg(pid.to_string())
+                    .stderr(Stdio::null())
                     .status();
             }
         }
@@ -204,18 +208,33 @@ fn free_port() -> u16 {
 }
 
 /// Test message `n`: a fixture with a header that names it.
+/// A `.txt` fixture (text pasted from a message centre) is wrapped in mail headers.
 fn message(n: u32, fixture: &str) -> Vec<u8> {
-    let raw = std::fs::read(common::messages_dir().join("eml").join(fixture)).unwrap();
     let mut out = format!("X-Miwake-Test: {n}\r\n").into_bytes();
-    out.extend_from_slice(&raw);
+    if let Some(text) = fixture.strip_suffix(".txt") {
+        let raw = std::fs::read(common::messages_dir().join(format!("{text}.txt"))).unwrap();
+        out.extend_from_slice(
+            b"From: Shop Support <support@shop.example.com>\r\nTo: buyer@example.com\r\n\
+              Subject: About your order\r\nDate: Tue, 11 Mar 2025 09:15:00 +0900\r\n\
+              MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+        );
+        out.extend_from_slice(&raw);
+    } else {
+        let raw = std::fs::read(common::messages_dir().join("eml").join(fixture)).unwrap();
+        out.extend_from_slice(&raw);
+    }
     out
 }
 
 fn deliver(dovecot: &Dovecot, messages: &[(u32, &str)]) {
+    deliver_to(dovecot, "INBOX", messages);
+}
+
+fn deliver_to(dovecot: &Dovecot, mailbox: &str, messages: &[(u32, &str)]) {
     let mut session = dovecot.session();
     for (n, fixture) in messages {
         session
-            .append("INBOX", &message(*n, fixture))
+            .append(mailbox, &message(*n, fixture))
             .finish()
             .expect("APPEND");
     }
@@ -427,4 +446,165 @@ fn watch_marks_and_moves_without_missing_or_repeating_across_restarts() {
         watch_log.contains("connection lost"),
         "the restart was noticed:\n{watch_log}"
     );
+}
+
+/// `miwake watch --once` with `ARGS`: (exit code, checked lines, stderr).
+fn watch_once(
+    dovecot: &Dovecot,
+    state: &Path,
+    password_file: &Path,
+    args: &[&str],
+) -> (Option<i32>, Vec<Value>, String) {
+    let out = Command::new(common::bin())
+        .args([
+            "watch",
+            "--once",
+            "--json",
+            "--plain-insecure",
+            "--host",
+            "127.0.0.1",
+            "--user",
+            USER,
+        ])
+        .args([
+            "--port",
+            &dovecot.port.to_string(),
+            "--no-idle",
+            "--lang",
+            "en",
+        ])
+        .arg("--password-file")
+        .arg(password_file)
+        .arg("--state")
+        .arg(state)
+        .args(args)
+        .env_remove("MIWAKE_IMAP_PASSWORD")
+        .output()
+        .expect("running miwake watch --once");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        out.status.code(),
+        lines,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn uid_and_keyword(lines: &[Value]) -> Vec<(u64, String, String)> {
+    lines
+        .iter()
+        .map(|l| {
+            (
+                l["uid"].as_u64().unwrap(),
+                l["level"].as_str().unwrap().to_string(),
+                l["keyword"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn watch_once_labels_new_mail_and_notices_a_recreated_mailbox() {
+    let Some(binary) = dovecot_binary() else {
+        return;
+    };
+    let dovecot = Dovecot::new(binary);
+    let scratch = common::Scratch::new("watch-once");
+    let state = scratch.path.join("watch.json");
+    let password = scratch.file("password", format!("{PASSWORD}\n"));
+    let shop = ["--mailbox", "Shop", "--action", "keyword"];
+    let mut session = dovecot.session();
+    session.create("Shop").unwrap();
+    let _ = session.logout();
+
+    // The first run starts from what is there now: old mail is left alone.
+    deliver_to(
+        &dovecot,
+        "Shop",
+        &[
+            (1, "amazon-forged-lookalike.eml"),
+            (2, "amazon-genuine-shipping.eml"),
+        ],
+    );
+    let (code, lines, stderr) = watch_once(&dovecot, &state, &password, &shop);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(lines.is_empty(), "{lines:?}");
+    assert!(stderr.contains("polling"), "{stderr}");
+
+    deliver_to(
+        &dovecot,
+        "Shop",
+        &[
+            (3, "defanged-url.eml"),
+            (4, "en/caution-shipping-shortener.txt"),
+            (5, "shift_jis-shipping.eml"),
+        ],
+    );
+    let (code, lines, stderr) = watch_once(&dovecot, &state, &password, &shop);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        uid_and_keyword(&lines),
+        vec![
+            (3, "danger".into(), "$miwake-danger".into()),
+            (4, "caution".into(), "$miwake-caution".into()),
+            (5, "safe".into(), "-".into()),
+        ]
+    );
+    // Nothing new: nothing checked.
+    let (code, lines, _) = watch_once(&dovecot, &state, &password, &shop);
+    assert_eq!((code, lines.len()), (Some(0), 0));
+
+    let mut session = dovecot.session();
+    session.select("Shop").unwrap();
+    let fetches = session.uid_fetch("1:*", "(UID FLAGS)").unwrap();
+    let flags: BTreeMap<u32, Vec<String>> = fetches
+        .iter()
+        .map(|f| {
+            (
+                f.uid.unwrap(),
+                f.flags().iter().map(|fl| fl.to_string()).collect(),
+            )
+        })
+        .collect();
+    drop(fetches);
+    let keywords = |uid: u32| -> Vec<&str> {
+        flags[&uid]
+            .iter()
+            .map(String::as_str)
+            .filter(|f| f.starts_with("$miwake"))
+            .collect()
+    };
+    assert_eq!(
+        flags.len(),
+        5,
+        "no message is moved or deleted with --action keyword"
+    );
+    assert_eq!(keywords(1), Vec::<&str>::new());
+    assert_eq!(keywords(3), vec!["$miwake-danger"]);
+    assert_eq!(keywords(4), vec!["$miwake-caution"]);
+    assert_eq!(keywords(5), Vec::<&str>::new());
+
+    // The mailbox is deleted and made again: UIDs start over, so all of it is checked.
+    session.close().unwrap();
+    session.delete("Shop").unwrap();
+    session.create("Shop").unwrap();
+    let _ = session.logout();
+    deliver_to(&dovecot, "Shop", &[(6, "quoted-printable-gift-review.eml")]);
+    let (code, lines, stderr) = watch_once(&dovecot, &state, &password, &shop);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("re-created"), "{stderr}");
+    assert_eq!(
+        uid_and_keyword(&lines),
+        vec![(1, "danger".into(), "$miwake-danger".into())]
+    );
+
+    // A refused login ends at once (exit 4), without retrying.
+    let wrong = scratch.file("wrong", "not-the-password\n");
+    let (code, lines, stderr) = watch_once(&dovecot, &state, &wrong, &shop);
+    assert_eq!(code, Some(4), "{stderr}");
+    assert!(lines.is_empty());
+    assert!(stderr.contains("refused the login"), "{stderr}");
 }
