@@ -162,8 +162,18 @@ enum Failure {
 }
 
 impl From<imap::Error> for Failure {
+    /// Lost connections are retried. A refusal (NO, BAD) or a broken answer would come again on
+    /// every try, with the same message each time: it ends the watch with the server's words.
     fn from(e: imap::Error) -> Self {
-        Failure::Retry(e.to_string())
+        match e {
+            imap::Error::No(_)
+            | imap::Error::Bad(_)
+            | imap::Error::Parse(_)
+            | imap::Error::Validate(_)
+            | imap::Error::StartTlsNotAvailable
+            | imap::Error::TlsNotConfigured => Failure::Fatal(WatchError::Imap(e.to_string())),
+            other => Failure::Retry(other.to_string()),
+        }
     }
 }
 
@@ -216,11 +226,16 @@ fn connect(config: &Config) -> Result<ImapSession, Failure> {
     client
         .login(&config.user, &config.password)
         .map_err(|(e, _)| match e {
+            // A server still starting says so; anything else is a refusal, not retried so as
+            // not to lock the account.
+            imap::Error::No(no) if no.information.contains("UNAVAILABLE") => {
+                Failure::Retry(no.information)
+            }
             imap::Error::No(no) => Failure::Fatal(WatchError::Login {
                 user: config.user.clone(),
                 message: no.information,
             }),
-            other => Failure::Retry(other.to_string()),
+            other => Failure::from(other),
         })
 }
 
