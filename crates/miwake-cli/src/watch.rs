@@ -177,6 +177,9 @@ fn print_event(
         Event::UidValidityChanged { old, new } => eprintln!(
             "miwake watch: the mailbox was re-created (UIDVALIDITY {old} → {new}); checking all of it again"
         ),
+        Event::Failed { uid, error } => {
+            eprintln!("miwake watch: UID {uid} left unchecked: {}", one_line(error))
+        }
         Event::Disconnected { error, retry_in } => eprintln!(
             "miwake watch: connection lost ({}); retrying in {} s",
             one_line(error),

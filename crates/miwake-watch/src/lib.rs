@@ -120,6 +120,8 @@ pub enum Event<'a> {
         report: &'a Report,
         applied: &'a Applied,
     },
+    /// The analysis failed on a message (a bug): it is left as it is and not tried again.
+    Failed { uid: u32, error: String },
     /// The connection failed; the next try is after `retry_in`.
     Disconnected { error: String, retry_in: Duration },
 }
@@ -389,8 +391,12 @@ impl Checker<'_> {
             drop(fetched);
             for &uid in batch {
                 // A message expunged since the search has nothing to check.
-                if let Some(body) = bodies.remove(&uid) {
-                    let report = self.analyzer.analyze(&body);
+                let judged = bodies.remove(&uid).map(|body| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.analyzer.analyze(&body)
+                    }))
+                });
+                if let Some(Ok(report)) = judged {
                     let applied = self.apply(session, uid, report.verdict.level)?;
                     self.record(uid)?;
                     on_event(Event::Checked {
@@ -401,6 +407,12 @@ impl Checker<'_> {
                     });
                 } else {
                     self.record(uid)?;
+                    if let Some(Err(_)) = judged {
+                        on_event(Event::Failed {
+                            uid,
+                            error: "the analysis failed on this message (internal error)".into(),
+                        });
+                    }
                 }
                 last_uid = uid;
             }

@@ -119,8 +119,18 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn judge(analyzer: &miwake_core::Analyzer, scanned: Scanned) -> Row {
     match scanned {
         Scanned::Message(m) => {
-            let report = analyzer.analyze(&m.bytes);
-            Row::Message(Box::new(MessageRow::new(m.source, &report, m.truncated)))
+            // A bug in the analysis on one hostile message must not end the scan.
+            let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                MessageRow::new(m.source.clone(), &analyzer.analyze(&m.bytes), m.truncated)
+            }));
+            match judged {
+                Ok(row) => Row::Message(Box::new(row)),
+                Err(_) => Row::Unreadable(UnreadableRow {
+                    source: m.source,
+                    error: "the analysis failed on this message (internal error; please report it)"
+                        .into(),
+                }),
+            }
         }
         Scanned::Unreadable { source, error } => Row::Unreadable(UnreadableRow { source, error }),
     }
@@ -195,7 +205,7 @@ impl Progress {
         let n = self.messages.get() + 1;
         self.messages.set(n);
         bar.inc(bytes);
-        if n % 64 == 0 {
+        if n == 1 || n % 16 == 0 {
             let rate = n as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
             bar.set_message(format!("{n} messages, {rate:.0}/s"));
         }
