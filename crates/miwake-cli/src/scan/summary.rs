@@ -138,7 +138,10 @@ impl Summary {
         }
         if m.level >= self.list_from {
             if self.listed.len() < LIST_CAP {
-                self.listed.push(m.clone());
+                // The explanations of every finding were counted above; the list needs none.
+                let mut kept = m.clone();
+                kept.finding_explanations = Vec::new();
+                self.listed.push(kept);
             } else {
                 self.listed_left_out += 1;
             }
