@@ -54,11 +54,18 @@ struct Dovecot {
     binary: PathBuf,
     dir: PathBuf,
     port: u16,
+    tls_port: u16,
     child: Option<Child>,
 }
 
 impl Dovecot {
     fn new(binary: PathBuf) -> Dovecot {
+        Dovecot::with_tls(binary, false)
+    }
+
+    /// With `tls`, also an IMAPS listener (`tls_port`) and STARTTLS on the plain one, with a
+    /// certificate for `localhost` from a throw-away CA (`ca.pem` in the folder).
+    fn with_tls(binary: PathBuf, tls: bool) -> Dovecot {
         // Under /tmp: the mail user must be able to reach the folder.
         static INSTANCES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -71,6 +78,16 @@ impl Dovecot {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         std::os::unix::fs::chown(dir.join("mail"), Some(MAIL_UID), Some(MAIL_UID)).unwrap();
         let port = free_port();
+        let tls_port = if tls { free_port() } else { 0 };
+        let ssl = if tls {
+            make_certificate(&dir);
+            format!(
+                "ssl = yes\nssl_cert = <{0}/cert.pem\nssl_key = <{0}/key.pem\n",
+                dir.display()
+            )
+        } else {
+            "ssl = no\n".to_string()
+        };
         let d = dir.display();
         let conf = format!(
             "base_dir = {d}/run\n\
@@ -78,7 +95,7 @@ impl Dovecot {
              log_path = {d}/dovecot.log\n\
              protocols = imap\n\
              listen = 127.0.0.1\n\
-             ssl = no\n\
+             {ssl}\
              disable_plaintext_auth = no\n\
              auth_mechanisms = plain login\n\
              mail_location = maildir:{d}/mail/%u\n\
@@ -89,7 +106,7 @@ impl Dovecot {
              default_internal_user = dovecot\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid={MAIL_UID} gid={MAIL_UID} home={d}/mail/%u\n}}\n\
-             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n"
+             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port}\n  }}\n}}\n"
         );
         std::fs::write(dir.join("dovecot.conf"), conf).unwrap();
         std::fs::write(
@@ -101,6 +118,7 @@ impl Dovecot {
             binary,
             dir,
             port,
+            tls_port,
             child: None,
         };
         dovecot.start();
@@ -176,6 +194,71 @@ impl Drop for Dovecot {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A CA and a certificate it signed for `localhost` / 127.0.0.1, made with the `openssl` tool.
+fn make_certificate(dir: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("running openssl (apt-get install openssl)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=miwake test CA",
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "req.pem",
+    ]);
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "req.pem",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca-key.pem",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "cert.pem",
+    ]);
 }
 
 /// Processes whose parent is `pid` (from /proc).
@@ -607,4 +690,85 @@ fn watch_once_labels_new_mail_and_notices_a_recreated_mailbox() {
     assert_eq!(code, Some(4), "{stderr}");
     assert!(lines.is_empty());
     assert!(stderr.contains("refused the login"), "{stderr}");
+}
+
+/// `miwake watch --once` over TLS: (exit code, checked lines, stderr).
+fn watch_tls(
+    port: u16,
+    state: &Path,
+    ca: Option<&Path>,
+    args: &[&str],
+) -> (Option<i32>, usize, String) {
+    let mut cmd = Command::new(common::bin());
+    cmd.args([
+        "watch",
+        "--once",
+        "--json",
+        "--host",
+        "localhost",
+        "--user",
+        USER,
+        "--include-existing",
+    ])
+    .args(["--port", &port.to_string(), "--max-backoff-seconds", "1"])
+    .arg("--state")
+    .arg(state)
+    .args(args)
+    .env("MIWAKE_IMAP_PASSWORD", PASSWORD)
+    .env_remove("SSL_CERT_DIR");
+    match ca {
+        // rustls-native-certs takes the trusted roots from SSL_CERT_FILE when it is set.
+        Some(ca) => cmd.env("SSL_CERT_FILE", ca),
+        None => cmd.env_remove("SSL_CERT_FILE"),
+    };
+    let out = cmd.output().expect("running miwake watch");
+    let checked = String::from_utf8_lossy(&out.stdout).lines().count();
+    (
+        out.status.code(),
+        checked,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn watch_speaks_tls_and_starttls_and_never_falls_back_to_plain() {
+    let Some(binary) = dovecot_binary() else {
+        return;
+    };
+    let dovecot = Dovecot::with_tls(binary, true);
+    let ca = dovecot.dir.join("ca.pem");
+    let scratch = common::Scratch::new("watch-tls");
+    deliver(
+        &dovecot,
+        &[
+            (1, "amazon-forged-lookalike.eml"),
+            (2, "amazon-genuine-shipping.eml"),
+        ],
+    );
+
+    // TLS from the first byte, the default.
+    let (code, checked, stderr) = watch_tls(
+        dovecot.tls_port,
+        &scratch.path.join("a.json"),
+        Some(&ca),
+        &[],
+    );
+    assert_eq!((code, checked), (Some(0), 2), "{stderr}");
+    // STARTTLS on the plain port, when asked for.
+    let (code, checked, stderr) = watch_tls(
+        dovecot.port,
+        &scratch.path.join("b.json"),
+        Some(&ca),
+        &["--starttls"],
+    );
+    assert_eq!((code, checked), (Some(0), 2), "{stderr}");
+    // A certificate from an unknown CA is refused.
+    let (code, checked, stderr) =
+        watch_tls(dovecot.tls_port, &scratch.path.join("c.json"), None, &[]);
+    assert_eq!((code, checked), (Some(4), 0), "{stderr}");
+    assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+    // The default (TLS) against a plain-text port fails instead of talking in the clear.
+    let (code, checked, stderr) =
+        watch_tls(dovecot.port, &scratch.path.join("d.json"), Some(&ca), &[]);
+    assert_eq!((code, checked), (Some(4), 0), "{stderr}");
 }

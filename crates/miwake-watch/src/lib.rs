@@ -164,8 +164,8 @@ enum Failure {
 }
 
 impl From<imap::Error> for Failure {
-    /// Lost connections are retried. A refusal (NO, BAD) or a broken answer would come again on
-    /// every try, with the same message each time: it ends the watch with the server's words.
+    /// Lost connections are retried. A refusal (NO, BAD), a broken answer or an untrusted
+    /// certificate would come again on every try: it ends the watch with the reason.
     fn from(e: imap::Error) -> Self {
         match e {
             imap::Error::No(_)
@@ -173,7 +173,12 @@ impl From<imap::Error> for Failure {
             | imap::Error::Parse(_)
             | imap::Error::Validate(_)
             | imap::Error::StartTlsNotAvailable
-            | imap::Error::TlsNotConfigured => Failure::Fatal(WatchError::Imap(e.to_string())),
+            | imap::Error::TlsNotConfigured
+            | imap::Error::RustlsHandshake(_) => Failure::Fatal(WatchError::Imap(e.to_string())),
+            // A certificate the system does not trust stays untrusted: say so, do not retry.
+            imap::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+                Failure::Fatal(WatchError::Imap(format!("TLS: {io}")))
+            }
             other => Failure::Retry(other.to_string()),
         }
     }
