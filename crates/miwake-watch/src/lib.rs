@@ -458,3 +458,43 @@ impl Checker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_come_from_env_file_or_keyring_and_are_never_empty() {
+        let var = format!("MIWAKE_TEST_PASSWORD_{}", std::process::id());
+        std::env::set_var(&var, "from-env");
+        let env = PasswordSource::Env(var.clone());
+        assert_eq!(read_password(&env, "u", "h").unwrap(), "from-env");
+        std::env::set_var(&var, "");
+        assert!(matches!(
+            read_password(&env, "u", "h"),
+            Err(WatchError::Password(_))
+        ));
+        std::env::remove_var(&var);
+        assert!(matches!(
+            read_password(&env, "u", "h"),
+            Err(WatchError::Password(_))
+        ));
+
+        let file = std::env::temp_dir().join(format!("miwake-watch-pw-{}", std::process::id()));
+        std::fs::write(&file, "from-file\nignored second line\n").unwrap();
+        let source = PasswordSource::File(file.clone());
+        assert_eq!(read_password(&source, "u", "h").unwrap(), "from-file");
+        let _ = std::fs::remove_file(&file);
+
+        // The kernel keyring (Linux) may be closed to containers: then say so and stop here.
+        let user = format!("test-{}", std::process::id());
+        let entry = keyring::Entry::new("miwake", &format!("{user}@example.test")).unwrap();
+        if let Err(e) = entry.set_password("from-keyring") {
+            eprintln!("keyring not available here, its part of the test is skipped: {e}");
+            return;
+        }
+        let got = read_password(&PasswordSource::Keyring, &user, "example.test");
+        let _ = entry.delete_credential();
+        assert_eq!(got.unwrap(), "from-keyring");
+    }
+}
