@@ -487,3 +487,28 @@ fn corpus_sample_in_maildir_and_mbox_gives_the_same_verdicts() {
     assert_eq!(by_maildir.len(), inputs.len());
     assert_eq!(by_maildir, by_mbox);
 }
+
+#[test]
+fn the_thread_count_changes_nothing_but_speed() {
+    let inputs = fixture_inputs();
+    let stores = build_stores("scan-threads", &inputs);
+    let levels = |threads: &str| -> BTreeMap<String, String> {
+        let run = miwake([
+            Path::new("scan"),
+            Path::new("--json"),
+            Path::new("--threads"),
+            Path::new(threads),
+            &stores.scratch.path,
+        ])
+        .run();
+        run.assert_verdict_code();
+        run.json_lines()
+            .iter()
+            .filter(|l| l["type"] == "message")
+            .map(|l| (source(l), format!("{} {}", l["level"], l["score"])))
+            .collect()
+    };
+    let one = levels("1");
+    assert_eq!(one.len(), inputs.len() * 2);
+    assert_eq!(one, levels("4"));
+}
