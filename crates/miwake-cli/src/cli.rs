@@ -51,6 +51,12 @@ pub enum Command {
     Orders(crate::evidence::OrdersArgs),
     /// Start the local web app on 127.0.0.1 and open it in the browser.
     Serve(ServeArgs),
+    /// Check whole mailboxes on all cores: Maildir folders, mbox files, folders of .eml files.
+    #[command(after_help = SCAN_EXIT_CODES)]
+    Scan(ScanArgs),
+    /// Watch an IMAP mailbox: judge new mail as it arrives; report, label or move the dangerous.
+    #[command(after_help = WATCH_NOTES)]
+    Watch(WatchArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,6 +159,136 @@ pub struct ServeArgs {
     /// Don't keep a history: the History screen and save buttons say it is off.
     #[arg(long)]
     pub no_history: bool,
+const SCAN_EXIT_CODES: &str = "\
+Exit codes (scan):
+  0  every message scanned is safe
+  1  the worst message needs caution
+  2  at least one message is dangerous
+  3  usage error (bad flags or arguments)
+  4  a PATH does not exist, or the rules could not be loaded
+  130  stopped by Ctrl-C (the summary covers what was scanned)
+Files that cannot be read, or that are not mail, are listed in the summary; they do not
+change the exit code.";
+
+/// The lowest level `--only` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnlyArg {
+    /// Dangerous messages only.
+    Danger,
+    /// Messages that need caution, and dangerous ones.
+    Caution,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Maildir folders, mbox files, .eml files or folders of them (searched recursively).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// One JSON object per line on standard output: a line per message, then a summary
+    /// (schema: docs/scan.md).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// One CSV row per message on standard output (columns: docs/scan.md); summary on stderr.
+    #[arg(long)]
+    pub csv: bool,
+    /// Keep only messages at this level or worse in the listing and the JSON/CSV lines.
+    #[arg(long, value_enum)]
+    pub only: Option<OnlyArg>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Language of explanations (default: ja, or en when the locale is English).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// When to colour the output (NO_COLOR is honoured in auto mode).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+    #[command(flatten)]
+    pub knowledge: KnowledgeArgs,
+}
+
+const WATCH_NOTES: &str = "\
+The password is never taken from the command line: it comes from the environment variable
+named by --password-env (default MIWAKE_IMAP_PASSWORD), from --password-file, or from the
+system keyring (--password-keyring: service `miwake`, account `USER@HOST`).
+Mail is never deleted and never marked read. Progress is saved after every message in the
+state file, so a restart resumes where it stopped, without missing or repeating a message.
+Exit codes: 0 when --once finished, 3 usage error, 4 login refused, state or other error.";
+
+/// What `miwake watch` does with what it judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchActionArg {
+    /// Only print the verdicts.
+    Report,
+    /// Also set the IMAP keyword $miwake-danger or $miwake-caution.
+    Keyword,
+    /// Set the keywords and move dangerous messages to --move-to.
+    Move,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// IMAP server.
+    #[arg(long)]
+    pub host: String,
+    /// Port (default: 993, or 143 with --starttls or --plain-insecure).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Login name.
+    #[arg(long)]
+    pub user: String,
+    /// Environment variable holding the password.
+    #[arg(long, value_name = "VAR", default_value = "MIWAKE_IMAP_PASSWORD")]
+    pub password_env: String,
+    /// Read the password from the first line of FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "password_keyring")]
+    pub password_file: Option<PathBuf>,
+    /// Read the password from the system keyring.
+    #[arg(long)]
+    pub password_keyring: bool,
+    /// Connect in plain text and upgrade with STARTTLS (refused if the server cannot).
+    #[arg(long, conflicts_with = "plain_insecure")]
+    pub starttls: bool,
+    /// No encryption at all: password and mail cross the network readable.
+    /// Only for a server on this machine, or tests.
+    #[arg(long)]
+    pub plain_insecure: bool,
+    /// Mailbox to watch.
+    #[arg(long, default_value = "INBOX")]
+    pub mailbox: String,
+    /// What to do with caution and danger messages.
+    #[arg(long, value_enum, default_value = "report")]
+    pub action: WatchActionArg,
+    /// Folder for dangerous messages with --action move (created when missing).
+    #[arg(long, value_name = "FOLDER", default_value = "miwake-danger")]
+    pub move_to: String,
+    /// State file (default: $XDG_STATE_HOME/miwake/watch-state.json).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// On the first run for this mailbox, also check the mail already in it.
+    #[arg(long)]
+    pub include_existing: bool,
+    /// Check what is new, then exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Poll instead of using IDLE.
+    #[arg(long)]
+    pub no_idle: bool,
+    /// Seconds between polls when IDLE is not used.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub poll_seconds: u64,
+    /// IDLE is renewed, and the mailbox re-checked, at least this often.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub idle_seconds: u64,
+    /// Longest wait between reconnection attempts.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub max_backoff_seconds: u64,
+    /// One JSON object per checked message on standard output (docs/scan.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Language of explanations (default: ja, or en when the locale is English).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
     #[command(flatten)]
     pub knowledge: KnowledgeArgs,
 }

@@ -9,6 +9,8 @@ mod evidence;
 mod inputs;
 mod render;
 mod serve;
+mod scan;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -42,6 +44,8 @@ fn main() -> ExitCode {
         Command::Export(args) => evidence::run_export(&args),
         Command::Orders(args) => evidence::run_orders(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Scan(args) => scan::run(&args),
+        Command::Watch(args) => watch::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

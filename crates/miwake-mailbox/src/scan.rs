@@ -1,0 +1,338 @@
+//! The parallel scan: every message of every entry through a function, on a rayon pool.
+//!
+//! Entries are turned into work items by one iterator, shared by the workers (rayon's
+//! `par_bridge`): a single-message file becomes a path that the worker reads itself, an mbox
+//! is read message by message as workers ask for more. Workers pull one item at a time, so at
+//! most about one message per worker is in memory, whatever the size of the mailbox. Results
+//! go through a bounded channel to the sink, which runs on the calling thread.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+
+use rayon::iter::{ParallelBridge, ParallelIterator};
+
+use crate::discover::Entry;
+use crate::mbox::MboxReader;
+
+/// Stack of each worker: the main thread's usual size, not rayon's 2 MiB, because the
+/// analysis of deeply nested messages (MIME, HTML) is judged on the stack.
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+/// Tuning of a scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Worker threads; `None` uses one per core.
+    pub threads: Option<usize>,
+    /// A message longer than this is cut (the analysis core ignores more anyway).
+    pub max_message_bytes: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            threads: None,
+            max_message_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// One message, read.
+#[derive(Debug)]
+pub struct MailMessage {
+    /// Stable id: the file's path, or `path:offset` for a message inside an mbox.
+    pub source: String,
+    pub bytes: Vec<u8>,
+    /// The message was longer than `max_message_bytes`; only its start is here.
+    pub truncated: bool,
+}
+
+/// What the per-message function gets: a message, or why one could not be read.
+#[derive(Debug)]
+pub enum Scanned {
+    Message(MailMessage),
+    Unreadable { source: String, error: String },
+}
+
+impl Scanned {
+    pub fn source(&self) -> &str {
+        match self {
+            Scanned::Message(m) => &m.source,
+            Scanned::Unreadable { source, .. } => source,
+        }
+    }
+}
+
+/// A result with the number of input bytes it accounts for (for progress).
+#[derive(Debug)]
+pub struct Done<T> {
+    pub result: T,
+    pub input_bytes: u64,
+}
+
+/// Why a scan could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("cannot start {threads} worker threads: {message}")]
+    ThreadPool { threads: usize, message: String },
+}
+
+/// Runs `analyze` on every message of `entries` (skipped entries are ignored) on a pool of
+/// worker threads, and `sink` on each result, on this thread, as results come.
+///
+/// Setting `stop` makes the workers take no new message; the messages in progress finish
+/// and reach the sink before `scan` returns.
+pub fn scan<T, A, S>(
+    entries: &[Entry],
+    options: &ScanOptions,
+    stop: &AtomicBool,
+    analyze: A,
+    mut sink: S,
+) -> Result<(), ScanError>
+where
+    T: Send,
+    A: Fn(Scanned) -> T + Sync,
+    S: FnMut(Done<T>),
+{
+    let threads = options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("miwake-scan-{i}"))
+        .stack_size(WORKER_STACK_BYTES)
+        .build()
+        .map_err(|e| ScanError::ThreadPool {
+            threads,
+            message: e.to_string(),
+        })?;
+    let (tx, rx) = mpsc::sync_channel::<Done<T>>(threads * 64);
+    let max = options.max_message_bytes;
+    std::thread::scope(|scope| {
+        let analyze = &analyze;
+        scope.spawn(move || {
+            pool.install(|| {
+                WorkItems::new(entries, max, stop)
+                    .par_bridge()
+                    .for_each_with(tx, |tx, item| {
+                        let input_bytes = item.input_bytes();
+                        let result = analyze(item.read(max));
+                        // The receiver only goes away when the sink panicked.
+                        let _ = tx.send(Done {
+                            result,
+                            input_bytes,
+                        });
+                    });
+            });
+        });
+        for done in rx {
+            sink(done);
+        }
+    });
+    Ok(())
+}
+
+/// One unit of work handed to a worker.
+enum WorkItem {
+    /// A single-message file, read by the worker.
+    File { path: PathBuf, size: u64 },
+    /// Already read (from an mbox).
+    Read { scanned: Scanned, input_bytes: u64 },
+}
+
+impl WorkItem {
+    fn input_bytes(&self) -> u64 {
+        match self {
+            WorkItem::File { size, .. } => *size,
+            WorkItem::Read { input_bytes, .. } => *input_bytes,
+        }
+    }
+
+    fn read(self, max: usize) -> Scanned {
+        match self {
+            WorkItem::File { path, .. } => read_file(&path, max),
+            WorkItem::Read { scanned, .. } => scanned,
+        }
+    }
+}
+
+fn read_file(path: &Path, max: usize) -> Scanned {
+    let source = path.display().to_string();
+    let mut bytes = Vec::new();
+    let result = File::open(path).and_then(|file| {
+        file.take(max as u64 + 1).read_to_end(&mut bytes)?;
+        Ok(())
+    });
+    match result {
+        Ok(()) => {
+            let truncated = bytes.len() > max;
+            bytes.truncate(max);
+            Scanned::Message(MailMessage {
+                source,
+                bytes,
+                truncated,
+            })
+        }
+        Err(e) => Scanned::Unreadable {
+            source,
+            error: e.to_string(),
+        },
+    }
+}
+
+/// The sequence of work items over all entries; reads mboxes lazily.
+struct WorkItems<'a> {
+    entries: std::slice::Iter<'a, Entry>,
+    max: usize,
+    stop: &'a AtomicBool,
+    mbox: Option<(String, MboxReader<BufReader<File>>)>,
+}
+
+impl<'a> WorkItems<'a> {
+    fn new(entries: &'a [Entry], max: usize, stop: &'a AtomicBool) -> Self {
+        WorkItems {
+            entries: entries.iter(),
+            max,
+            stop,
+            mbox: None,
+        }
+    }
+
+    fn next_from_mbox(&mut self) -> Option<WorkItem> {
+        let (name, reader) = self.mbox.as_mut()?;
+        let item = match reader.next()? {
+            Ok(m) => WorkItem::Read {
+                input_bytes: m.consumed,
+                scanned: Scanned::Message(MailMessage {
+                    source: format!("{name}:{}", m.offset),
+                    bytes: m.bytes,
+                    truncated: m.truncated,
+                }),
+            },
+            Err(e) => WorkItem::Read {
+                input_bytes: 0,
+                scanned: Scanned::Unreadable {
+                    source: name.clone(),
+                    error: format!("reading stopped: {e}"),
+                },
+            },
+        };
+        Some(item)
+    }
+}
+
+impl Iterator for WorkItems<'_> {
+    type Item = WorkItem;
+
+    fn next(&mut self) -> Option<WorkItem> {
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            if let Some(item) = self.next_from_mbox() {
+                return Some(item);
+            }
+            self.mbox = None;
+            match self.entries.next()? {
+                Entry::Message { path, size } => {
+                    return Some(WorkItem::File {
+                        path: path.clone(),
+                        size: *size,
+                    })
+                }
+                Entry::Mbox { path, size } => match File::open(path) {
+                    Ok(file) => {
+                        let reader = BufReader::with_capacity(256 * 1024, file);
+                        self.mbox = Some((
+                            path.display().to_string(),
+                            MboxReader::new(reader, self.max),
+                        ));
+                    }
+                    Err(e) => {
+                        return Some(WorkItem::Read {
+                            input_bytes: *size,
+                            scanned: Scanned::Unreadable {
+                                source: path.display().to_string(),
+                                error: e.to_string(),
+                            },
+                        })
+                    }
+                },
+                Entry::Unreadable { path, error } => {
+                    return Some(WorkItem::Read {
+                        input_bytes: 0,
+                        scanned: Scanned::Unreadable {
+                            source: path.display().to_string(),
+                            error: error.clone(),
+                        },
+                    })
+                }
+                Entry::Skipped { .. } => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::discover;
+    use std::sync::Mutex;
+
+    #[test]
+    fn every_message_reaches_the_sink_once_and_stop_ends_early() {
+        let dir = std::env::temp_dir().join(format!("miwake-scan-unit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("eml")).unwrap();
+        for i in 0..20 {
+            std::fs::write(
+                dir.join(format!("eml/{i}.eml")),
+                format!("Subject: {i}\n\n"),
+            )
+            .unwrap();
+        }
+        let mut mbox = Vec::new();
+        for i in 0..30 {
+            mbox.extend_from_slice(format!("From x {i}\nSubject: m{i}\n\n>From q\n\n").as_bytes());
+        }
+        std::fs::write(dir.join("all.mbox"), &mbox).unwrap();
+        let entries = discover(std::slice::from_ref(&dir));
+        let options = ScanOptions {
+            threads: Some(3),
+            ..ScanOptions::default()
+        };
+        let seen = Mutex::new(Vec::new());
+        let mut bytes = 0;
+        let stop = AtomicBool::new(false);
+        scan(
+            &entries,
+            &options,
+            &stop,
+            |s| match s {
+                Scanned::Message(m) => String::from_utf8(m.bytes).unwrap(),
+                Scanned::Unreadable { error, .. } => panic!("{error}"),
+            },
+            |done| {
+                bytes += done.input_bytes;
+                seen.lock().unwrap().push(done.result);
+            },
+        )
+        .unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 50);
+        assert!(seen.contains(&"Subject: m7\n\nFrom q\n".to_string()));
+        let total: u64 = entries.iter().map(Entry::size).sum();
+        assert_eq!(bytes, total);
+
+        let stop = AtomicBool::new(true);
+        let mut count = 0;
+        scan(&entries, &options, &stop, |_| (), |_| count += 1).unwrap();
+        assert_eq!(count, 0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
