@@ -3,7 +3,9 @@
 mod bench;
 mod check;
 mod cli;
+mod dkim;
 mod eval;
+mod eval_urls;
 mod inputs;
 mod render;
 
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
         Command::Url(args) => check::run_urls(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::EvalUrls(args) => eval_urls::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
