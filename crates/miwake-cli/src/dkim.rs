@@ -126,6 +126,10 @@ impl Verifier {
             .map(|o| {
                 let (result, detail) = match o.result() {
                     DkimResult::Pass => ("pass", None),
+                    // RFC 6376 §3.7: a body that does not hash to `bh=` fails verification.
+                    DkimResult::Neutral(e @ mail_auth::Error::FailedBodyHashMatch) => {
+                        ("fail", Some(e.to_string()))
+                    }
                     DkimResult::Neutral(e) => ("neutral", Some(e.to_string())),
                     DkimResult::Fail(e) => ("fail", Some(e.to_string())),
                     DkimResult::PermError(e) => ("permerror", Some(e.to_string())),

@@ -36,6 +36,8 @@ Content-Type: text/plain; charset=UTF-8\r\n\
 fn signed(message: &str) -> String {
     let pem = std::fs::read_to_string(workspace().join("fixtures/dkim/test-rsa.pem"))
         .expect("fixtures/dkim/test-rsa.pem");
+    // The PEM helper is deprecated in favour of a DER API whose types live in another crate.
+    #[allow(deprecated)]
     let key = RsaKey::<Sha256>::from_pkcs8_pem(&pem).expect("test key parses");
     let signature = DkimSigner::from_key(key)
         .domain("amazon.co.jp")
@@ -120,7 +122,7 @@ fn eml(from: &str, extra_headers: &str, body: &str) -> String {
 fn check_one(scratch: &Scratch, name: &str, eml: &str, extra: &[&str]) -> Value {
     let path = scratch.file(name, eml);
     let mut args: Vec<&std::ffi::OsStr> = vec!["check".as_ref(), "--json".as_ref()];
-    args.extend(extra.iter().map(|a| a.as_ref()));
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
     args.push(path.as_os_str());
     let run = miwake(args).run();
     run.assert_verdict_code();
@@ -348,6 +350,11 @@ fn amazon_notice_links_are_never_suspicious_and_notices_stay_safe() {
     for r in check_all(&files) {
         assert_eq!(level(&r), "safe", "{}: {}", r["input"], summary(&r));
         for l in r["links"].as_array().into_iter().flatten() {
+            // Genuine Amazon links: those on Amazon's domains (a notice also links elsewhere,
+            // e.g. who.int; those are reported by the e-mail-level figures, not here).
+            if l["owner"] != "amazon" {
+                continue;
+            }
             links += 1;
             if l["findings"].as_array().is_some_and(|f| !f.is_empty()) {
                 suspicious.push(format!("{} {} {}", r["input"], l["href"], l["findings"]));

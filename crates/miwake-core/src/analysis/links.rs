@@ -25,15 +25,6 @@ pub enum LinkClaim {
     Explicit(usize),
 }
 
-impl LinkClaim {
-    fn brand(self) -> Option<usize> {
-        match self {
-            LinkClaim::None => None,
-            LinkClaim::Message(b) | LinkClaim::Explicit(b) => Some(b),
-        }
-    }
-}
-
 /// Judge every link; returns the link reports and the findings they cause.
 pub fn analyze_links(
     links: &[Link],
