@@ -26,11 +26,15 @@ pub enum LinkClaim {
 }
 
 /// Judge every link; returns the link reports and the findings they cause.
+/// `bare_url`: a URL judged on its own (`miwake url`), where a random-looking host is worth
+/// a finding; in messages it is not (honest compound names such as `freshrpms.net` read as
+/// random, and the message has better evidence).
 pub fn analyze_links(
     links: &[Link],
     brands: &BrandIndex,
     lists: &DomainLists,
     claim: LinkClaim,
+    bare_url: bool,
 ) -> (Vec<LinkReport>, Vec<Hit>) {
     let mut reports: Vec<LinkReport> = Vec::with_capacity(links.len());
     let mut by_rule: BTreeMap<&'static str, Vec<Evidence>> = BTreeMap::new();
@@ -49,7 +53,7 @@ pub fn analyze_links(
                 (r, rules.clone())
             }
             None => {
-                let (r, rules) = judge_link(link, brands, lists, claim);
+                let (r, rules) = judge_link(link, brands, lists, claim, bare_url);
                 judged.push((index, rules.clone()));
                 (r, rules)
             }
@@ -79,6 +83,7 @@ fn judge_link(
     brands: &BrandIndex,
     lists: &DomainLists,
     claim: LinkClaim,
+    bare_url: bool,
 ) -> (LinkReport, Vec<&'static str>) {
     let unwrapped = unwrap_click_wrapper(&link.href);
     let target = unwrapped.as_deref().unwrap_or(&link.href);
@@ -136,7 +141,7 @@ fn judge_link(
                     flag("link.brand_in_path");
                 }
             }
-            if random_host(host, reg) {
+            if bare_url && random_host(host, reg) {
                 flag("link.random_host");
             }
         }
@@ -278,7 +283,7 @@ mod tests {
     fn findings_of(link: Link, claimed: Option<usize>) -> Vec<&'static str> {
         let (b, l) = index();
         let claim = claimed.map_or(LinkClaim::None, LinkClaim::Message);
-        judge_link(&link, &b, &l, claim).1
+        judge_link(&link, &b, &l, claim, true).1
     }
 
     #[test]
@@ -312,6 +317,7 @@ mod tests {
             &b,
             &l,
             LinkClaim::Explicit(amazon.expect("amazon")),
+            true,
         )
         .1;
         assert_eq!(explicit, vec!["link.claimed_brand_foreign"]);

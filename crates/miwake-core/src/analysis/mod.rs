@@ -99,7 +99,7 @@ impl Analyzer {
     /// Judge raw input with the results of a DKIM verification done outside the core
     /// (`miwake check --verify-dkim`); the core itself never looks anything up.
     pub fn analyze_with_dkim(&self, raw: &[u8], dkim: &[auth::DkimVerification]) -> Report {
-        self.analyze_message_with(ingest(raw, &self.limits), dkim, None)
+        self.analyze_message_with(ingest(raw, &self.limits), dkim, None, false)
     }
 
     /// Judge one bare URL, as if a message held nothing but that link. Nothing is fetched.
@@ -126,12 +126,12 @@ impl Analyzer {
             notes: Vec::new(),
             raw_size: url.len(),
         };
-        self.analyze_message_with(message, &[], claim)
+        self.analyze_message_with(message, &[], claim, true)
     }
 
     /// Judge an already ingested message.
     pub fn analyze_message(&self, message: Message) -> Report {
-        self.analyze_message_with(message, &[], None)
+        self.analyze_message_with(message, &[], None, false)
     }
 
     fn analyze_message_with(
@@ -139,6 +139,7 @@ impl Analyzer {
         message: Message,
         dkim: &[auth::DkimVerification],
         explicit_claim: Option<usize>,
+        bare_url: bool,
     ) -> Report {
         let normalized = NormalizedText::new(&message.display_text);
         let facts = self.facts.extract(&normalized);
@@ -160,8 +161,13 @@ impl Analyzer {
             (None, Some(b)) => links::LinkClaim::Message(b),
             (None, None) => links::LinkClaim::None,
         };
-        let (link_reports, link_hits) =
-            links::analyze_links(&all_links, &self.brands, &self.knowledge.lists, link_claim);
+        let (link_reports, link_hits) = links::analyze_links(
+            &all_links,
+            &self.brands,
+            &self.knowledge.lists,
+            link_claim,
+            bare_url,
+        );
         hits.extend(link_hits);
         let from_domain = message.headers.from.as_ref().and_then(|f| f.domain());
         let authentication = auth::authentication(
