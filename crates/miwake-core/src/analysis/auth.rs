@@ -501,7 +501,7 @@ mod tests {
             &[],
             Some("amazon.co.jp"),
             &RouteOptions::default(),
-            &[v.clone()],
+            std::slice::from_ref(&v),
         );
         assert!(a.aligned_pass);
         let fail = DkimVerification {
