@@ -381,11 +381,18 @@ fn phishing_that_names_amazon_in_the_display_name_is_danger() {
     let mut named = 0;
     let mut missed = Vec::new();
     for r in check_all(&files) {
+        // Named per miwake's claim detection (folds full-width and Cyrillic letters), or
+        // plainly by the display name's letters, so the test does not rest on the code it tests.
         let route = &r["route"];
-        let by_name = route["claimed_brand"] == "amazon"
+        let claimed = route["claimed_brand"] == "amazon"
             && route["claimed_by"]
                 .as_array()
                 .is_some_and(|c| c.iter().any(|s| s == "display_name"));
+        let name = r["message"]["from"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_lowercase();
+        let by_name = claimed || name.contains("amazon") || name.contains("アマゾン");
         if !by_name {
             continue;
         }
