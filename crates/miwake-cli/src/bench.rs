@@ -33,6 +33,27 @@ fn judge_all(analyzer: &miwake_core::Analyzer, inputs: &[Vec<u8>]) -> i64 {
 }
 
 pub fn run(args: &BenchArgs) -> Result<u8> {
+    if let Some(path) = &args.urls {
+        let urls = crate::eval_urls::load_urls(path)?;
+        anyhow::ensure!(!urls.is_empty(), "no URLs in {}", path.display());
+        let analyzer = miwake_core::Analyzer::embedded()?;
+        let (rounds, per_second) =
+            crate::eval_urls::urls_per_second(&analyzer, &urls, args.seconds);
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"urls": urls.len(), "rounds": rounds, "urls_per_second": per_second})
+            );
+        } else {
+            println!(
+                "{} URLs × {rounds} rounds on one thread: {per_second:.0} URLs/s (miwake url)",
+                urls.len()
+            );
+        }
+        if args.dirs.is_empty() {
+            return Ok(0);
+        }
+    }
     let mut inputs = Vec::new();
     for dir in &args.dirs {
         for path in walk(dir)? {

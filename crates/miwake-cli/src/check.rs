@@ -3,6 +3,7 @@
 use std::io::{BufRead, Write};
 
 use anyhow::{Context, Result};
+use miwake_core::analysis::auth::RouteOptions;
 use miwake_core::{Level, Report};
 
 use crate::cli::{CheckArgs, UrlArgs};
@@ -10,8 +11,19 @@ use crate::inputs::{analyzer, read_input};
 use crate::render::{Renderer, Style};
 
 pub fn run(args: &CheckArgs) -> Result<u8> {
-    let analyzer = analyzer(&args.knowledge)?;
     let mut evidence = crate::evidence::CheckSession::open(&args.evidence)?;
+    let analyzer = analyzer(&args.knowledge)?.with_route_options(RouteOptions {
+        authserv_id: args.route.authserv_id.clone(),
+    });
+    let verifier = if args.route.verify_dkim {
+        let keys = match &args.route.dkim_keys {
+            Some(path) => Some(crate::dkim::StaticKeys::load(path)?),
+            None => None,
+        };
+        Some(crate::dkim::Verifier::new(keys)?)
+    } else {
+        None
+    };
     let renderer = Renderer::new(Style::from_args(&args.output));
     let mut worst = Level::Safe;
     let mut failed = false;
@@ -26,7 +38,11 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
                 continue;
             }
         };
-        let report = evidence.analyze(&analyzer, &raw);
+        let mut report = match &verifier {
+            Some(v) => analyzer.analyze_with_dkim(&raw, &v.verify(&raw)),
+            None => analyzer.analyze(&raw),
+        };
+        evidence.add_order_findings(&analyzer, &mut report);
         worst = worst.max(report.verdict.level);
         let name = path.display().to_string();
         evidence.record(&raw, &report, &name)?;
@@ -65,7 +81,7 @@ pub fn run_urls(args: &UrlArgs) -> Result<u8> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for url in &urls {
-        let report = analyzer.analyze_url(url);
+        let report = analyzer.analyze_url_as(url, args.brand.as_deref());
         worst = worst.max(report.verdict.level);
         emit(&mut out, &renderer, url, &report, args.output.json, true)?;
     }

@@ -57,6 +57,26 @@ pub enum Command {
     /// Watch an IMAP mailbox: judge new mail as it arrives; report, label or move the dangerous.
     #[command(after_help = WATCH_NOTES)]
     Watch(WatchArgs),
+    /// Measure URL judgement on a phishing URL list (JPCERT/CC CSV or one URL a line).
+    EvalUrls(EvalUrlsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalUrlsArgs {
+    /// `date,URL,description` CSV (JPCERT/CC phishurl-list) or one URL per line.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The brand the URLs imitate.
+    #[arg(long, default_value = "amazon")]
+    pub brand: String,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// List the URLs missed.
+    #[arg(long)]
+    pub misses: bool,
+    #[command(flatten)]
+    pub knowledge: KnowledgeArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -104,6 +124,25 @@ pub struct CheckArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub knowledge: KnowledgeArgs,
+    #[command(flatten)]
+    pub route: RouteArgs,
+}
+
+/// How e-mail routes are judged.
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// The authserv-id of your own receiving mail service (e.g. `mx.google.com`): only its
+    /// Authentication-Results (or ARC results it sealed) are trusted. Default: the topmost
+    /// Authentication-Results header.
+    #[arg(long, value_name = "ID", env = "MIWAKE_AUTHSERV_ID")]
+    pub authserv_id: Option<String>,
+    /// Verify DKIM signatures against the signers' keys in DNS. The only online step of
+    /// miwake, off by default: it looks up `selector._domainkey.domain` TXT records, nothing else.
+    #[arg(long)]
+    pub verify_dkim: bool,
+    /// With --verify-dkim: take keys from FILE (`NAME TXT-RECORD` per line) instead of DNS.
+    #[arg(long, value_name = "FILE", requires = "verify_dkim")]
+    pub dkim_keys: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +150,10 @@ pub struct UrlArgs {
     /// URLs to judge; none (or `-`) reads one per line from standard input.
     #[arg(value_name = "URL")]
     pub urls: Vec<String>,
+    /// The URLs were presented as this brand's (`amazon`, `yamato`, …): a domain the brand
+    /// does not own is then a finding of its own.
+    #[arg(long, value_name = "BRAND")]
+    pub brand: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -135,7 +178,7 @@ pub struct EvalArgs {
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Folders (or files) whose messages are judged.
-    #[arg(required = true, value_name = "DIR")]
+    #[arg(required_unless_present = "urls", value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
     /// Minimum measuring time in seconds.
     #[arg(long, default_value_t = 3.0)]
@@ -143,6 +186,9 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also measure `miwake url` throughput on a URL list (JPCERT CSV or one URL a line).
+    #[arg(long, value_name = "FILE")]
+    pub urls: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -92,12 +92,9 @@ impl CheckSession {
         })
     }
 
-    pub fn analyze(&self, analyzer: &Analyzer, raw: &[u8]) -> Report {
-        if self.orders.is_empty() {
-            analyzer.analyze(raw)
-        } else {
-            analyzer.analyze_with_orders(raw, &self.orders)
-        }
+    /// Compare the message with the user's imported orders (nothing when none are imported).
+    pub fn add_order_findings(&self, analyzer: &Analyzer, report: &mut Report) {
+        miwake_core::analysis::orders::apply(report, analyzer.knowledge(), &self.orders);
     }
 
     /// Record the message when asked to; says so on standard error.

@@ -4,8 +4,10 @@ mod actions;
 mod bench;
 mod check;
 mod cli;
+mod dkim;
 mod eval;
 mod evidence;
+mod eval_urls;
 mod inputs;
 mod render;
 mod serve;
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Scan(args) => scan::run(&args),
         Command::Watch(args) => watch::run(&args),
+        Command::EvalUrls(args) => eval_urls::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

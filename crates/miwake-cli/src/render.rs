@@ -135,9 +135,72 @@ impl Renderer {
                 brand
             )?;
         }
+        self.write_route(out, r)?;
         self.write_findings(out, r)?;
         self.write_facts(out, r)?;
         self.write_next_steps(out, r)
+    }
+
+    /// SPF / DKIM / DMARC as the trusted header records them, and the check that decided.
+    fn write_route(&self, out: &mut impl Write, r: &Report) -> std::io::Result<()> {
+        let Some(route) = &r.route else {
+            return Ok(());
+        };
+        let a = &route.authentication;
+        let outcome = |m: Option<&miwake_core::analysis::auth::MethodOutcome>| match m {
+            Some(m) => {
+                let aligned = if m.aligned { " ✓From" } else { "" };
+                format!("{}{aligned}", m.result)
+            }
+            None => "-".into(),
+        };
+        let dkim = if a.dkim.is_empty() {
+            "-".to_string()
+        } else {
+            a.dkim
+                .iter()
+                .map(|d| outcome(Some(d)))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let by = match (&a.authserv_id, a.trusted_source) {
+            (Some(id), _) if !id.is_empty() => format!(" ({id})"),
+            (_, miwake_core::analysis::auth::TrustedSource::None) => {
+                format!(
+                    " ({})",
+                    self.t("信頼できる認証結果なし", "no trusted results")
+                )
+            }
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "{}: SPF {} / DKIM {} / DMARC {}{by}",
+            self.t("送信経路", "Route"),
+            outcome(a.spf.as_ref()),
+            dkim,
+            outcome(a.dmarc.as_ref()),
+        )?;
+        for v in &a.dkim_verified {
+            writeln!(
+                out,
+                "  DKIM {} d={} s={}: {}",
+                self.t("検証", "verified"),
+                one_line(&v.domain),
+                one_line(v.selector.as_deref().unwrap_or("-")),
+                v.result
+            )?;
+        }
+        if let Some(d) = &route.decision {
+            writeln!(
+                out,
+                "  {}: {} {}",
+                self.t("判定の決め手", "Decided by"),
+                d.explanation.get(self.style.lang),
+                self.paint(DIM, &format!("[{}]", d.rule))
+            )?;
+        }
+        Ok(())
     }
 
     fn write_findings(&self, out: &mut impl Write, r: &Report) -> std::io::Result<()> {

@@ -18,7 +18,7 @@ pub struct UrlParts<'a> {
 pub fn parse_url(url: &str) -> Option<UrlParts<'_>> {
     let url = url.trim();
     let (scheme, after_scheme) = match url.find(':') {
-        Some(i) if is_scheme(&url[..i]) => (url[..i].to_ascii_lowercase(), &url[i + 1..]),
+        Some(i) if is_scheme(&url[..i]) => (web_scheme(&url[..i]), &url[i + 1..]),
         _ => ("http".to_string(), url),
     };
     if !matches!(scheme.as_str(), "http" | "https" | "ftp" | "ws" | "wss") {
@@ -48,6 +48,23 @@ pub fn parse_url(url: &str) -> Option<UrlParts<'_>> {
         has_userinfo,
         rest,
     })
+}
+
+/// The scheme, lower-cased, with misspelt and defanged web schemes (`hxxps`, `htps`,
+/// `hhttps`, `ttp`) read as the web scheme they stand for: browsers and people fix them.
+fn web_scheme(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let secure = lower.ends_with('s');
+    let stem = lower.trim_end_matches('s');
+    let web_like = matches!(
+        stem,
+        "hxxp" | "hxp" | "htp" | "ttp" | "hhttp" | "htttp" | "http" | "hxtp" | "hzzp"
+    );
+    match (web_like, secure) {
+        (true, true) if lower.len() <= 6 => "https".into(),
+        (true, false) => "http".into(),
+        _ => lower,
+    }
 }
 
 fn is_scheme(s: &str) -> bool {
@@ -103,6 +120,78 @@ pub fn is_internationalized(host: &str) -> bool {
     !host.is_ascii() || host.split('.').any(|l| l.starts_with("xn--"))
 }
 
+/// A host with its IDNA A-labels (`xn--…`) decoded to Unicode (RFC 3492); labels that do
+/// not decode stay as written.
+pub fn decode_idna_host(host: &str) -> String {
+    host.split('.')
+        .map(|label| {
+            label
+                .strip_prefix("xn--")
+                .and_then(punycode_decode)
+                .unwrap_or_else(|| label.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// RFC 3492 Punycode decoding of one label (without the `xn--` prefix).
+fn punycode_decode(input: &str) -> Option<String> {
+    const BASE: u32 = 36;
+    let (mut output, extended): (Vec<char>, &str) = match input.rfind('-') {
+        Some(i) => (input[..i].chars().collect(), &input[i + 1..]),
+        None => (Vec::new(), input),
+    };
+    if !output.iter().all(char::is_ascii) {
+        return None;
+    }
+    let (mut n, mut i, mut bias) = (128u32, 0u32, 72u32);
+    let mut chars = extended.bytes().peekable();
+    while chars.peek().is_some() {
+        let old_i = i;
+        let mut w = 1u32;
+        let mut k = BASE;
+        loop {
+            let digit = match chars.next()? {
+                c @ b'a'..=b'z' => u32::from(c - b'a'),
+                c @ b'A'..=b'Z' => u32::from(c - b'A'),
+                c @ b'0'..=b'9' => u32::from(c - b'0') + 26,
+                _ => return None,
+            };
+            i = i.checked_add(digit.checked_mul(w)?)?;
+            let t = if k <= bias {
+                1
+            } else if k >= bias + 26 {
+                26
+            } else {
+                k - bias
+            };
+            if digit < t {
+                break;
+            }
+            w = w.checked_mul(BASE - t)?;
+            k += BASE;
+        }
+        let len = output.len() as u32 + 1;
+        let mut delta = if old_i == 0 {
+            (i - old_i) / 700
+        } else {
+            (i - old_i) / 2
+        };
+        delta += delta / len;
+        let mut k = 0;
+        while delta > ((BASE - 1) * 26) / 2 {
+            delta /= BASE - 1;
+            k += BASE;
+        }
+        bias = k + (BASE * delta) / (delta + 38);
+        n = n.checked_add(i / len)?;
+        i %= len;
+        output.insert(i as usize, char::from_u32(n)?);
+        i += 1;
+    }
+    Some(output.into_iter().collect())
+}
+
 /// The wrapped target of a known click-wrapper (Outlook SafeLinks, Proofpoint URL Defense,
 /// Google redirect), percent-decoded, or `None` when the URL is not a wrapper.
 pub fn unwrap_click_wrapper(url: &str) -> Option<String> {
@@ -121,6 +210,15 @@ pub fn unwrap_click_wrapper(url: &str) -> Option<String> {
         // v3: /v3/__https://example.com/path__;!!…
         let inner = parts.rest.strip_prefix("/v3/__")?;
         return inner.split("__;").next().map(str::to_string);
+    }
+    if host.ends_with(".awstrack.me") || host == "awstrack.me" {
+        // Amazon SES click tracking: /L0/<percent-encoded target>/<n>/<id>
+        let inner = parts.rest.strip_prefix("/L0/")?;
+        let target = percent_decode(inner.split('/').next()?);
+        return target.contains("://").then_some(target);
+    }
+    if host == "t.umblr.com" {
+        return query_param(query, "z").map(|v| percent_decode(&v));
     }
     if (host == "www.google.com" || host == "google.com") && parts.rest.starts_with("/url") {
         return query_param(query, "q")
@@ -255,10 +353,52 @@ mod tests {
     }
 
     #[test]
+    fn misspelt_and_defanged_schemes_are_web_schemes() {
+        for (url, scheme) in [
+            ("hxxps://evil.example/", "https"),
+            ("htps://evil.example/", "https"),
+            ("hhttps://evil.example/", "https"),
+            ("ttp://evil.example/", "http"),
+            ("mailto:x@example.com", "mailto"),
+        ] {
+            assert_eq!(
+                parse_url(url).map(|p| p.scheme),
+                Some(scheme.into()),
+                "{url}"
+            );
+        }
+        assert_eq!(
+            parse_url("hhttps://amazon.co.ip.evil.shop/x").map(|p| p.host),
+            Some("amazon.co.ip.evil.shop".into())
+        );
+    }
+
+    #[test]
+    fn tracking_wrappers_unwrap() {
+        let ses = "https://x1.r.us-east-1.awstrack.me/L0/https:%2F%2Fevil.example%2Fcvs%2F/2/0100016f-abc/xyz=146";
+        assert_eq!(
+            unwrap_click_wrapper(ses).as_deref(),
+            Some("https://evil.example/cvs/")
+        );
+        let tumblr = "https://t.umblr.com/redirect?z=https%3A%2F%2Fevil.example%2F%3Fa&t=x";
+        assert_eq!(
+            unwrap_click_wrapper(tumblr).as_deref(),
+            Some("https://evil.example/?a")
+        );
+    }
+
+    #[test]
     fn punycode_is_internationalized() {
         assert!(is_internationalized("xn--mazon-3ve.com"));
         assert!(is_internationalized("аmazon.com"));
         assert!(!is_internationalized("amazon.com"));
+    }
+
+    #[test]
+    fn punycode_hosts_decode() {
+        assert_eq!(decode_idna_host("xn--mnchen-3ya.de"), "münchen.de");
+        assert_eq!(decode_idna_host("www.xn--amazn-mye.com"), "www.amazоn.com");
+        assert_eq!(decode_idna_host("xn--zz.example"), "xn--zz.example");
     }
 
     #[test]

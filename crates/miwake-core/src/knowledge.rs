@@ -180,6 +180,13 @@ pub struct DomainLists {
     /// `onmicrosoft.com`): anyone can send from them, organisations don't.
     #[serde(default)]
     pub hosting_senders: Vec<String>,
+    /// Free web hosting and tenant domains where anyone gets a subdomain in minutes
+    /// (`workers.dev`, `mixh.jp`): matched as host suffixes.
+    #[serde(default)]
+    pub hosting_links: Vec<String>,
+    /// Dynamic-DNS providers' shared domains (`ddns.net`, `myvnc.com`): matched as suffixes.
+    #[serde(default)]
+    pub dynamic_dns: Vec<String>,
 }
 
 /// Verdict thresholds and the default weight of each severity.
@@ -431,6 +438,8 @@ impl Merged {
             extend_unique(&mut self.lists.cheap_tlds, l.cheap_tlds);
             extend_unique(&mut self.lists.off_platform, l.off_platform);
             extend_unique(&mut self.lists.hosting_senders, l.hosting_senders);
+            extend_unique(&mut self.lists.hosting_links, l.hosting_links);
+            extend_unique(&mut self.lists.dynamic_dns, l.dynamic_dns);
         }
         if let Some(s) = file.scoring {
             self.scoring = Some(s);

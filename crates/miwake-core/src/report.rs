@@ -231,6 +231,10 @@ pub struct Report {
     pub intent: IntentReport,
     /// The brand the message claims to come from (`amazon`, `yamato`, …), if any.
     pub claimed_brand: Option<String>,
+    /// E-mail only: who sent it, who vouched for it (SPF/DKIM/DMARC/ARC) and which route
+    /// check decided. Absent for pasted text and bare URLs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<crate::analysis::route::RouteReport>,
     /// Heaviest first.
     pub findings: Vec<Finding>,
     pub advice: Vec<AdviceItem>,

@@ -37,6 +37,10 @@ const LURE_WORDS: &[&str] = &[
     "co-jp",
     "order",
     "delivery",
+    "admin",
+    "verif",
+    "webservice",
+    "user",
 ];
 
 /// A brand lookalike: which brand and why.
@@ -63,6 +67,13 @@ pub struct BrandIndex {
     owned_inside: Option<AhoCorasick>,
     owned_inside_brand: Vec<usize>,
     cheap_tlds: Vec<String>,
+    /// Hosting-tenant and dynamic-DNS suffixes: a brand label there is a lookalike.
+    throwaway_suffixes: Vec<String>,
+}
+
+/// True when `host` is `suffix` or a subdomain of it.
+pub fn host_under(host: &str, suffix: &str) -> bool {
+    host == suffix || host.strip_suffix(suffix).is_some_and(|p| p.ends_with('.'))
 }
 
 impl BrandIndex {
@@ -110,6 +121,13 @@ impl BrandIndex {
             owned_inside,
             owned_inside_brand,
             cheap_tlds: lists.cheap_tlds.clone(),
+            throwaway_suffixes: lists
+                .hosting_links
+                .iter()
+                .chain(&lists.dynamic_dns)
+                .chain(&lists.hosting_senders)
+                .cloned()
+                .collect(),
         }
     }
 
@@ -185,7 +203,8 @@ impl BrandIndex {
         }
         // A near miss (`amazom`) alone is weak (`finance` is one edit from `binance`);
         // next to a lure word or on a cheap TLD it is not.
-        let suspicious_setting = cheap || LURE_WORDS.iter().any(|w| skel.contains(w));
+        let throwaway = self.throwaway_suffixes.iter().any(|s| host_under(host, s));
+        let suspicious_setting = cheap || throwaway || LURE_WORDS.iter().any(|w| skel.contains(w));
         for label in skel.split(['.', '-', '_']) {
             for (brand_label, brand) in &self.labels {
                 if label == brand_label {
@@ -211,8 +230,61 @@ impl BrandIndex {
                 });
             }
         }
+        // A near miss inside a longer label (`amarzonahktadmin`, `anazonjp`): only where the
+        // setting is suspicious, since ordinary words sit one edit from brands too (`amazing`).
+        if suspicious_setting {
+            for label in skel.split(['.', '-', '_']) {
+                for (brand_label, brand) in &self.labels {
+                    if brand_label.len() >= 6
+                        && label.len() > brand_label.len()
+                        && near_inside(label, brand_label)
+                    {
+                        return Some(Lookalike {
+                            brand: *brand,
+                            reason: "near_brand_inside_label",
+                        });
+                    }
+                }
+            }
+        }
         None
     }
+
+    /// A brand label written in a URL's path or query (`/ap/login/amazon.co.jp/`,
+    /// `?v3rify_amazon`), folded like hosts; only labels of 4+ letters.
+    pub fn named_in_path(&self, rest: &str) -> Option<usize> {
+        let decoded = crate::domain::percent_decode(rest);
+        let skel = skeleton(&decoded);
+        self.labels
+            .iter()
+            .filter(|(label, _)| label.len() >= 4 && label.is_ascii())
+            .find(|(label, _)| skel.contains(label.as_str()))
+            .map(|(_, brand)| *brand)
+    }
+}
+
+/// Which brand any form of whose name a text holds: a brand label of 4+ letters as written
+/// after folding (`amaz0n`, `arnazon`, `Аmazon`), or one edit away from a label of 6+ letters
+/// (`amazom`, `amazno`). Used to measure, not to judge: it knows nothing of context.
+pub fn brand_form_in(index: &BrandIndex, text: &str) -> Option<usize> {
+    let skel = skeleton(text);
+    let words: Vec<&str> = skel
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    index.labels.iter().find_map(|(label, brand)| {
+        let plain = label.len() >= 4 && label.is_ascii() && skel.contains(label.as_str());
+        let near = label.len() >= 6
+            && !label.contains('-')
+            && words
+                .iter()
+                .any(|w| w.len() + 1 >= label.len() && near_inside_or_equal(w, label));
+        (plain || near).then_some(*brand)
+    })
+}
+
+fn near_inside_or_equal(word: &str, label: &str) -> bool {
+    edit_distance_at_most_one(word, label) || (word.len() > label.len() && near_inside(word, label))
 }
 
 /// A host's letters with look-alike digits and letter pairs folded: `arnaz0n` → `amazon`.
@@ -244,6 +316,19 @@ fn is_word_boundary(text: &str, start: usize, end: usize) -> bool {
     } else {
         true
     }
+}
+
+/// Some window of `label` (one shorter, as long, or one longer than `brand`) is at most one
+/// edit from `brand`.
+fn near_inside(label: &str, brand: &str) -> bool {
+    let bytes = label.as_bytes();
+    let n = brand.len();
+    (n - 1..=n + 1).any(|w| {
+        w <= bytes.len()
+            && bytes.windows(w).any(|win| {
+                std::str::from_utf8(win).is_ok_and(|s| edit_distance_at_most_one(s, brand))
+            })
+    })
 }
 
 /// Levenshtein distance ≤ 1, without allocating.
@@ -298,6 +383,9 @@ mod tests {
             "www.arnazon.com",
             "amazom.com",
             "secure-amazon-login.example",
+            "www.amarzonahktadmin.jp",
+            "amazon.banana-q2d5.workers.dev",
+            "anazonjp-login.example",
         ] {
             assert!(
                 idx.lookalike(host).is_some(),
@@ -309,6 +397,8 @@ mod tests {
             "example.com",
             "smile.amazon.com",
             "lists.debian.org",
+            "amazingdeals.com",
+            "www.amazonas.gov.br",
         ] {
             assert!(
                 idx.lookalike(host).is_none(),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::brands::BrandIndex;
+use crate::analysis::brands::{host_under, BrandIndex};
 use crate::analysis::Hit;
 use crate::domain::{
     embedded_urls, is_internationalized, is_ip_literal, parse_url, registrable_domain,
@@ -15,12 +15,26 @@ use crate::report::{Evidence, LinkReport};
 /// At most this many links of one finding are cited as evidence.
 const MAX_EVIDENCE: usize = 5;
 
+/// The brand a message's links are measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkClaim {
+    None,
+    /// The message claims the brand (its headers, or pasted text naming it).
+    Message(usize),
+    /// The user said the link was presented as the brand's (`miwake url --brand`).
+    Explicit(usize),
+}
+
 /// Judge every link; returns the link reports and the findings they cause.
+/// `bare_url`: a URL judged on its own (`miwake url`), where a random-looking host is worth
+/// a finding; in messages it is not (honest compound names such as `freshrpms.net` read as
+/// random, and the message has better evidence).
 pub fn analyze_links(
     links: &[Link],
     brands: &BrandIndex,
     lists: &DomainLists,
-    claimed_brand: Option<usize>,
+    claim: LinkClaim,
+    bare_url: bool,
 ) -> (Vec<LinkReport>, Vec<Hit>) {
     let mut reports: Vec<LinkReport> = Vec::with_capacity(links.len());
     let mut by_rule: BTreeMap<&'static str, Vec<Evidence>> = BTreeMap::new();
@@ -39,7 +53,7 @@ pub fn analyze_links(
                 (r, rules.clone())
             }
             None => {
-                let (r, rules) = judge_link(link, brands, lists, claimed_brand);
+                let (r, rules) = judge_link(link, brands, lists, claim, bare_url);
                 judged.push((index, rules.clone()));
                 (r, rules)
             }
@@ -68,7 +82,8 @@ fn judge_link(
     link: &Link,
     brands: &BrandIndex,
     lists: &DomainLists,
-    claimed_brand: Option<usize>,
+    claim: LinkClaim,
+    bare_url: bool,
 ) -> (LinkReport, Vec<&'static str>) {
     let unwrapped = unwrap_click_wrapper(&link.href);
     let target = unwrapped.as_deref().unwrap_or(&link.href);
@@ -98,12 +113,37 @@ fn judge_link(
         if is_internationalized(host) {
             flag("link.punycode");
         }
-        if owner.is_none() && brands.lookalike(host).is_some() {
+        let lookalike = owner.is_none() && brands.lookalike(host).is_some();
+        if lookalike {
             flag("link.brand_lookalike");
         }
         let reg = registrable.as_deref().unwrap_or(host);
-        if lists.shorteners.iter().any(|s| s == reg) {
+        if lists
+            .shorteners
+            .iter()
+            .any(|s| s == reg || host_under(host, s))
+        {
             flag("link.shortener");
+        }
+        if owner.is_none() {
+            if lists.hosting_links.iter().any(|s| host_under(host, s)) {
+                flag("link.hosting_tenant");
+            }
+            if lists.dynamic_dns.iter().any(|s| host_under(host, s)) {
+                flag("link.dynamic_dns");
+            }
+            if domain_in_subdomain(host, reg) {
+                flag("link.domain_in_subdomain");
+            }
+            if !lookalike {
+                let path_brand = parts.as_ref().and_then(|p| brands.named_in_path(p.rest));
+                if path_brand.is_some() {
+                    flag("link.brand_in_path");
+                }
+            }
+            if bare_url && random_host(host, reg) {
+                flag("link.random_host");
+            }
         }
         if lists.off_platform.iter().any(|s| s == reg) {
             flag("link.off_platform_app");
@@ -123,8 +163,13 @@ fn judge_link(
             }
         }
         let is_web = matches!(scheme, "http" | "https");
-        if is_web && claimed_brand.is_some() && owner.is_none() && !is_ip_literal(host) {
-            flag("link.foreign_in_brand_claim");
+        let foreign = is_web && owner.is_none();
+        match claim {
+            LinkClaim::Message(_) if foreign && !is_ip_literal(host) => {
+                flag("link.foreign_in_brand_claim")
+            }
+            LinkClaim::Explicit(b) if owner != Some(b) => flag("link.claimed_brand_foreign"),
+            _ => {}
         }
     }
     let report = LinkReport {
@@ -139,6 +184,31 @@ fn judge_link(
         findings: findings.iter().map(|f| f.to_string()).collect(),
     };
     (report, findings)
+}
+
+/// A host that carries another domain's ending before its real one:
+/// `verify-address.com.9c594efbc6.com`, `anazom.co.ip.jmwnzh.shop`.
+fn domain_in_subdomain(host: &str, registrable: &str) -> bool {
+    let Some(sub) = host
+        .strip_suffix(registrable)
+        .and_then(|s| s.strip_suffix('.'))
+    else {
+        return false;
+    };
+    let labels: Vec<&str> = sub.split('.').collect();
+    labels
+        .iter()
+        .skip(1)
+        .any(|l| matches!(*l, "com" | "net" | "org" | "co" | "ne" | "or"))
+}
+
+/// A registrable domain or subdomain label no person chose (`sxdsqqjy.com`,
+/// `wmzizpfxph.picaportraits.com`, `f1zjhihh8831.workers.dev`).
+fn random_host(host: &str, registrable: &str) -> bool {
+    use crate::analysis::sender::looks_random;
+    let first = host.split('.').next().unwrap_or("");
+    looks_random(registrable)
+        || (host != registrable && first.len() >= 7 && looks_random(&format!("{first}.com")))
 }
 
 /// An anchor whose visible text names one domain but whose target is another.
@@ -212,7 +282,45 @@ mod tests {
 
     fn findings_of(link: Link, claimed: Option<usize>) -> Vec<&'static str> {
         let (b, l) = index();
-        judge_link(&link, &b, &l, claimed).1
+        let claim = claimed.map_or(LinkClaim::None, LinkClaim::Message);
+        judge_link(&link, &b, &l, claim, true).1
+    }
+
+    #[test]
+    fn throwaway_hosts_and_disguised_endings() {
+        let f = findings_of(
+            anchor("https://banana-q2d5.f1zjhihh8831.workers.dev/", "x"),
+            None,
+        );
+        assert!(f.contains(&"link.hosting_tenant"), "{f:?}");
+        let f = findings_of(anchor("https://ama-admin.ddnsking.com/", "x"), None);
+        assert!(f.contains(&"link.dynamic_dns"), "{f:?}");
+        let f = findings_of(
+            anchor("https://verify-address.com.9c594efbc6.com/", "x"),
+            None,
+        );
+        assert!(f.contains(&"link.domain_in_subdomain"), "{f:?}");
+        assert!(f.contains(&"link.random_host"), "{f:?}");
+        let f = findings_of(
+            anchor("http://www.roofs.example/ap/login/amazon.co.jp/", "x"),
+            None,
+        );
+        assert!(f.contains(&"link.brand_in_path"), "{f:?}");
+        let f = findings_of(anchor("https://s.yam.com/GTzTF", "x"), None);
+        assert!(f.contains(&"link.shortener"), "{f:?}");
+        let f = findings_of(anchor("https://www.example.com/news/today", "x"), None);
+        assert!(f.is_empty(), "{f:?}");
+        let (b, l) = index();
+        let amazon = b.brands.iter().position(|x| x.id == "amazon");
+        let explicit = judge_link(
+            &anchor("https://www.example.com/", "x"),
+            &b,
+            &l,
+            LinkClaim::Explicit(amazon.expect("amazon")),
+            true,
+        )
+        .1;
+        assert_eq!(explicit, vec!["link.claimed_brand_foreign"]);
     }
 
     #[test]

@@ -5,12 +5,14 @@
 //! [`brands`], message kind in [`intent`], the score and advice in [`verdict`].
 
 pub mod attachments;
+pub mod auth;
 pub mod brands;
 pub mod content_rules;
 pub mod homoglyphs;
 pub mod intent;
 pub mod links;
 pub mod orders;
+pub mod route;
 pub mod sender;
 pub mod verdict;
 
@@ -50,6 +52,7 @@ pub struct Analyzer {
     brands: BrandIndex,
     facts: FactExtractor,
     limits: Limits,
+    route: auth::RouteOptions,
 }
 
 impl Analyzer {
@@ -60,6 +63,7 @@ impl Analyzer {
             brands: BrandIndex::new(&knowledge.brands, &knowledge.lists),
             facts: FactExtractor::new(),
             limits: Limits::default(),
+            route: auth::RouteOptions::default(),
             knowledge,
         })
     }
@@ -71,6 +75,12 @@ impl Analyzer {
 
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Whose `Authentication-Results` to trust (default: the topmost header).
+    pub fn with_route_options(mut self, route: auth::RouteOptions) -> Self {
+        self.route = route;
         self
     }
 
@@ -96,8 +106,21 @@ impl Analyzer {
         report
     }
 
+    /// Judge raw input with the results of a DKIM verification done outside the core
+    /// (`miwake check --verify-dkim`); the core itself never looks anything up.
+    pub fn analyze_with_dkim(&self, raw: &[u8], dkim: &[auth::DkimVerification]) -> Report {
+        self.analyze_message_with(ingest(raw, &self.limits), dkim, None, false)
+    }
+
     /// Judge one bare URL, as if a message held nothing but that link. Nothing is fetched.
     pub fn analyze_url(&self, url: &str) -> Report {
+        self.analyze_url_as(url, None)
+    }
+
+    /// Judge one bare URL that was presented as the brand `brand_id`'s (`amazon`): a link
+    /// on a domain the brand does not own is then a finding of its own. Nothing is fetched.
+    pub fn analyze_url_as(&self, url: &str, brand_id: Option<&str>) -> Report {
+        let claim = brand_id.and_then(|id| self.brands.brands.iter().position(|b| b.id == id));
         let url = url.trim();
         let message = Message {
             kind: crate::message::InputKind::PlainText,
@@ -113,15 +136,25 @@ impl Analyzer {
             notes: Vec::new(),
             raw_size: url.len(),
         };
-        self.analyze_message(message)
+        self.analyze_message_with(message, &[], claim, true)
     }
 
     /// Judge an already ingested message.
     pub fn analyze_message(&self, message: Message) -> Report {
+        self.analyze_message_with(message, &[], None, false)
+    }
+
+    fn analyze_message_with(
+        &self,
+        message: Message,
+        dkim: &[auth::DkimVerification],
+        explicit_claim: Option<usize>,
+        bare_url: bool,
+    ) -> Report {
         let normalized = NormalizedText::new(&message.display_text);
         let facts = self.facts.extract(&normalized);
         let claim = self.claimed_brand(&message, &normalized.text);
-        let claimed_brand = claim.map(|c| c.brand);
+        let claimed_brand = explicit_claim.or(claim.map(|c| c.brand));
         // In an e-mail, a brand named only in the body (a newsletter discussing Microsoft)
         // is not a claim to be that brand; in pasted text the body is all there is.
         let link_claim = claim
@@ -133,14 +166,35 @@ impl Analyzer {
         let rule_matches = self
             .rules
             .matches(&normalized.text, claimed_brand.is_some());
-        let (link_reports, link_hits) =
-            links::analyze_links(&all_links, &self.brands, &self.knowledge.lists, link_claim);
+        let link_claim = match (explicit_claim, link_claim) {
+            (Some(b), _) => links::LinkClaim::Explicit(b),
+            (None, Some(b)) => links::LinkClaim::Message(b),
+            (None, None) => links::LinkClaim::None,
+        };
+        let (link_reports, link_hits) = links::analyze_links(
+            &all_links,
+            &self.brands,
+            &self.knowledge.lists,
+            link_claim,
+            bare_url,
+        );
         hits.extend(link_hits);
+        let from_domain = message.headers.from.as_ref().and_then(|f| f.domain());
+        let authentication = auth::authentication(
+            &message.headers.authentication_results,
+            &message.headers.arc_authentication_results,
+            from_domain.as_deref(),
+            &self.route,
+            dkim,
+        );
         hits.extend(sender::analyze_sender(
             &message.headers,
             &self.brands,
             &self.knowledge.lists,
+            &authentication,
         ));
+        let claims = route::claims(&message, &normalized.text, &self.brands);
+        hits.extend(route::claim_hits(&message, &claims, &self.brands));
         hits.extend(sender::service_name_on_free_mail(
             &message.headers,
             &self.knowledge.lists,
@@ -174,6 +228,14 @@ impl Analyzer {
         hits.extend(input_hits(&message));
 
         let intent = self.intents.classify(&normalized.text);
+        let route = route::report(
+            &self.knowledge,
+            &message,
+            &claims,
+            &self.brands,
+            authentication,
+            &hits,
+        );
         verdict::build_report(verdict::Parts {
             knowledge: &self.knowledge,
             message,
@@ -184,6 +246,7 @@ impl Analyzer {
             link_reports,
             intent,
             claimed_brand: claimed_brand.map(|b| self.brands.id(b).to_string()),
+            route,
         })
     }
 

@@ -1,6 +1,7 @@
 //! Who sent an e-mail, judged from its headers alone (no DNS): brand claims in the display
 //! name, foreign Reply-To, lookalike sender domains, and the receiving server's verdict.
 
+use crate::analysis::auth::Authentication;
 use crate::analysis::brands::BrandIndex;
 use crate::analysis::Hit;
 use crate::domain::registrable_domain;
@@ -8,8 +9,14 @@ use crate::knowledge::DomainLists;
 use crate::message::{Address, Headers};
 use crate::report::Evidence;
 
-/// Findings about the sender.
-pub fn analyze_sender(headers: &Headers, brands: &BrandIndex, lists: &DomainLists) -> Vec<Hit> {
+/// Findings about the sender; `auth` is the route judged from the trusted
+/// authentication results (see [`crate::analysis::auth`]).
+pub fn analyze_sender(
+    headers: &Headers,
+    brands: &BrandIndex,
+    lists: &DomainLists,
+    auth: &Authentication,
+) -> Vec<Hit> {
     let mut hits = Vec::new();
     let Some(from) = headers.from.as_ref() else {
         return hits;
@@ -79,17 +86,20 @@ pub fn analyze_sender(headers: &Headers, brands: &BrandIndex, lists: &DomainList
             Evidence::header("From", format!("{shown} ({d})")),
         ));
     }
-    hits.extend(authentication_failures(headers));
-    if from_owner.is_some() && authenticated_for(headers, from_reg.as_deref()) {
-        let value = headers
-            .authentication_results
-            .first()
-            .cloned()
-            .unwrap_or_default();
-        hits.push(Hit::new(
-            "trust.brand_authenticated",
-            Evidence::header("Authentication-Results", value),
-        ));
+    hits.extend(authentication_failures(auth));
+    if from_owner.is_some() {
+        let value = auth.header.clone().unwrap_or_default();
+        if auth.aligned_pass {
+            hits.push(Hit::new(
+                "trust.brand_authenticated",
+                Evidence::header("Authentication-Results", value),
+            ));
+        } else if auth.failed() {
+            hits.push(Hit::new(
+                "route.brand_forged",
+                Evidence::header("From", format!("{shown} — {value}")),
+            ));
+        }
     }
     hits
 }
@@ -307,37 +317,35 @@ fn malformed_address(from: &Address) -> Option<&'static str> {
 }
 
 /// The receiving server's own verdicts that went against the message: DMARC, SPF, DKIM and
-/// Microsoft's composite authentication. Only the topmost header is trusted: lower ones can
-/// be written by anyone on the way.
-fn authentication_failures(headers: &Headers) -> Vec<Hit> {
-    let Some(top) = headers.authentication_results.first() else {
-        return Vec::new();
-    };
-    let lower = top.to_ascii_lowercase();
-    let result_of = |method: &str| -> Option<&str> {
-        let key = format!("{method}=");
-        lower
-            .split([';', ' ', '\t'])
-            .find_map(|t| t.trim().strip_prefix(key.as_str()))
-            .map(|v| v.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
-    };
-    let checks: [(&str, &[&str], &'static str); 5] = [
-        ("dmarc", &["fail"], "auth.dmarc_fail"),
-        ("compauth", &["fail"], "auth.compauth_fail"),
-        ("spf", &["fail"], "auth.spf_fail"),
-        ("spf", &["softfail"], "auth.spf_softfail"),
-        ("dkim", &["fail"], "auth.dkim_fail"),
-    ];
-    checks
-        .iter()
-        .filter(|(method, bad, _)| result_of(method).is_some_and(|r| bad.contains(&r)))
-        .map(|(_, _, rule)| {
-            Hit::new(
-                rule,
-                Evidence::header("Authentication-Results", top.clone()),
-            )
-        })
-        .collect()
+/// Microsoft's composite authentication, from the trusted header only (lower ones can be
+/// written by anyone on the way), and DKIM signatures that failed `--verify-dkim`.
+fn authentication_failures(auth: &Authentication) -> Vec<Hit> {
+    let header = auth.header.clone().unwrap_or_default();
+    let evidence = || Evidence::header("Authentication-Results", header.clone());
+    let result_is = |r: Option<&str>, want: &str| r == Some(want);
+    let mut hits = Vec::new();
+    if result_is(auth.dmarc.as_ref().map(|d| d.result.as_str()), "fail") {
+        hits.push(Hit::new("auth.dmarc_fail", evidence()));
+    }
+    if result_is(auth.compauth.as_deref(), "fail") {
+        hits.push(Hit::new("auth.compauth_fail", evidence()));
+    }
+    match auth.spf.as_ref().map(|s| s.result.as_str()) {
+        Some("fail") => hits.push(Hit::new("auth.spf_fail", evidence())),
+        Some("softfail") => hits.push(Hit::new("auth.spf_softfail", evidence())),
+        _ => {}
+    }
+    if auth.dkim.iter().any(|d| d.result == "fail") {
+        hits.push(Hit::new("auth.dkim_fail", evidence()));
+    }
+    if let Some(v) = auth.dkim_verified.iter().find(|v| v.result == "fail") {
+        let detail = v.detail.as_deref().unwrap_or("");
+        hits.push(Hit::new(
+            "auth.dkim_verify_fail",
+            Evidence::header("DKIM-Signature", format!("d={} {detail}", v.domain)),
+        ));
+    }
+    hits
 }
 
 /// A domain label that no person chose: long runs of consonants or digits mixed into letters
@@ -373,33 +381,6 @@ pub fn looks_random(domain: &str) -> bool {
     longest_consonant_run >= 6 || few_vowels || mixed_digits
 }
 
-/// The topmost Authentication-Results records an aligned DMARC pass, or a DKIM pass whose
-/// signing domain is the From domain.
-fn authenticated_for(headers: &Headers, from_reg: Option<&str>) -> bool {
-    let (Some(top), Some(from_reg)) = (headers.authentication_results.first(), from_reg) else {
-        return false;
-    };
-    let lower = top.to_ascii_lowercase();
-    let aligned = |key: &str| {
-        lower
-            .split(';')
-            .filter(|clause| clause.contains(&format!("{key}=pass")))
-            .any(|clause| {
-                clause.split_whitespace().any(|prop| {
-                    let domain = prop
-                        .strip_prefix("header.from=")
-                        .or_else(|| prop.strip_prefix("header.d="))
-                        .or_else(|| prop.strip_prefix("header.i=@"));
-                    domain
-                        .map(|d| d.trim_matches(|c: char| c == '"' || c == ')' || c == '('))
-                        .and_then(registrable_domain)
-                        .is_some_and(|d| d == from_reg)
-                })
-            })
-    };
-    aligned("dmarc") || aligned("dkim")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,7 +402,15 @@ mod tests {
 
     fn rules(h: &Headers) -> Vec<&'static str> {
         let (b, l) = setup();
-        analyze_sender(h, &b, &l)
+        let from_domain = h.from.as_ref().and_then(|f| f.domain());
+        let auth = crate::analysis::auth::authentication(
+            &h.authentication_results,
+            &h.arc_authentication_results,
+            from_domain.as_deref(),
+            &Default::default(),
+            &[],
+        );
+        analyze_sender(h, &b, &l, &auth)
             .into_iter()
             .map(|h| h.rule)
             .collect()
@@ -448,6 +437,18 @@ mod tests {
         let mut g = from("Amazon", "someone@gmail.com");
         g.authentication_results = vec!["mx; dmarc=pass header.from=gmail.com".into()];
         assert!(!rules(&g).contains(&"trust.brand_authenticated"));
+    }
+
+    #[test]
+    fn brand_address_that_fails_authentication_is_forged() {
+        let mut h = from("Amazon.co.jp", "account-update@amazon.co.jp");
+        h.authentication_results = vec![
+            "mx.example.net; spf=fail smtp.mailfrom=amazon.co.jp; dkim=none; dmarc=fail (p=QUARANTINE) header.from=amazon.co.jp".into(),
+        ];
+        let r = rules(&h);
+        assert!(r.contains(&"route.brand_forged"), "{r:?}");
+        assert!(r.contains(&"auth.dmarc_fail"), "{r:?}");
+        assert!(!r.contains(&"trust.brand_authenticated"), "{r:?}");
     }
 
     #[test]

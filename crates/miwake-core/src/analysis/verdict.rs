@@ -28,6 +28,7 @@ pub struct Parts<'a> {
     pub link_reports: Vec<LinkReport>,
     pub intent: IntentScore,
     pub claimed_brand: Option<String>,
+    pub route: Option<crate::analysis::route::RouteReport>,
 }
 
 pub fn build_report(p: Parts<'_>) -> Report {
@@ -70,6 +71,7 @@ pub fn build_report(p: Parts<'_>) -> Report {
         },
         intent,
         claimed_brand: p.claimed_brand,
+        route: p.route,
         findings,
         advice,
         replies,
@@ -113,7 +115,18 @@ fn finding(k: &Knowledge, rule: &Rule, evidence: Vec<Evidence>) -> Finding {
 }
 
 /// Sort heaviest first and discount repeats within a family; returns the total score.
+/// Trust in the route (an authenticated brand sender) never cancels what the content
+/// asks for: with any R1–R4 or attachment finding, trust weighs nothing.
 fn weigh(k: &Knowledge, findings: &mut [Finding]) -> i32 {
+    let content_flagged = findings.iter().any(|f| {
+        f.weight > 0 && matches!(f.family.as_str(), "R1" | "R2" | "R3" | "R4" | "attachment")
+    });
+    if content_flagged {
+        findings
+            .iter_mut()
+            .filter(|f| f.family == "trust" && f.weight < 0)
+            .for_each(|f| f.weight = 0);
+    }
     findings.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.rule.cmp(&b.rule)));
     let mut seen: HashMap<&str, u32> = HashMap::new();
     let mut total = 0;
