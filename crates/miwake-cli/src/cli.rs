@@ -205,6 +205,10 @@ pub struct ServeArgs {
     /// Don't keep a history: the History screen and save buttons say it is off.
     #[arg(long)]
     pub no_history: bool,
+    #[command(flatten)]
+    pub knowledge: KnowledgeArgs,
+}
+
 const SCAN_EXIT_CODES: &str = "\
 Exit codes (scan):
   0  every message scanned is safe

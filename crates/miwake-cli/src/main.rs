@@ -6,12 +6,12 @@ mod check;
 mod cli;
 mod dkim;
 mod eval;
-mod evidence;
 mod eval_urls;
+mod evidence;
 mod inputs;
 mod render;
-mod serve;
 mod scan;
+mod serve;
 mod watch;
 
 use std::process::ExitCode;
