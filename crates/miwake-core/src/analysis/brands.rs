@@ -327,12 +327,30 @@ fn is_word_boundary(text: &str, start: usize, end: usize) -> bool {
 fn near_inside(label: &str, brand: &str) -> bool {
     let bytes = label.as_bytes();
     let n = brand.len();
+    if !shares_a_third(label, brand) {
+        return false;
+    }
     (n - 1..=n + 1).any(|w| {
         w <= bytes.len()
             && bytes.windows(w).any(|win| {
                 std::str::from_utf8(win).is_ok_and(|s| edit_distance_at_most_one(s, brand))
             })
     })
+}
+
+/// One edit (a substitution, insertion, deletion or swap of neighbours) spoils at most two of
+/// a word's three parts, so a window one edit from `brand` holds one of them intact. This cheap
+/// test spares `near_inside` its window-by-window comparisons for most labels.
+fn shares_a_third(label: &str, brand: &str) -> bool {
+    let b = brand.as_bytes();
+    if b.len() < 3 {
+        return true;
+    }
+    let (one, two) = (b.len() / 3, 2 * b.len() / 3);
+    let l = label.as_bytes();
+    [&b[..one], &b[one..two], &b[two..]]
+        .iter()
+        .any(|part| memchr::memmem::find(l, part).is_some())
 }
 
 /// Levenshtein distance ≤ 1, without allocating.
@@ -409,6 +427,40 @@ mod tests {
                 "{host} should not be a lookalike"
             );
         }
+    }
+
+    #[test]
+    fn thirds_filter_keeps_every_single_edit() {
+        let brand = "amazon";
+        let letters = b"amzonx";
+        let mut variants = Vec::new();
+        for i in 0..brand.len() {
+            let mut deleted = brand.as_bytes().to_vec();
+            deleted.remove(i);
+            variants.push(deleted);
+            for &c in letters {
+                let mut sub = brand.as_bytes().to_vec();
+                sub[i] = c;
+                variants.push(sub);
+                let mut ins = brand.as_bytes().to_vec();
+                ins.insert(i, c);
+                variants.push(ins);
+            }
+            if i + 1 < brand.len() {
+                let mut swapped = brand.as_bytes().to_vec();
+                swapped.swap(i, i + 1);
+                variants.push(swapped);
+            }
+        }
+        for v in variants {
+            let word = String::from_utf8(v).expect("ascii");
+            let label = format!("secure{word}login");
+            assert!(shares_a_third(&label, brand), "{label}");
+            if word != brand {
+                assert!(near_inside(&label, brand), "{label}");
+            }
+        }
+        assert!(!shares_a_third("lists-debian-org", brand));
     }
 
     #[test]
