@@ -339,6 +339,29 @@ fn skeleton_of(c: char) -> String {
     unicode_security::skeleton(c.encode_utf8(&mut buf)).collect()
 }
 
+/// Text made safe to show on one line (terminal, report summary): whitespace collapsed,
+/// control, bidi and zero-width characters dropped, so hostile text cannot drive the display.
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if !space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = true;
+        } else if !c.is_control() && !is_bidi_or_invisible(c) {
+            out.push(c);
+            space = false;
+        }
+    }
+    out.trim_end().to_string()
+}
+
+fn is_bidi_or_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

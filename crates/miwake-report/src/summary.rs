@@ -140,25 +140,7 @@ fn quote(s: &str) -> String {
     defang(&cut)
 }
 
-/// Collapse whitespace and drop control and bidi characters.
-pub(crate) fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if c.is_whitespace() {
-            if !space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = true;
-        } else if !c.is_control()
-            && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-        {
-            out.push(c);
-            space = false;
-        }
-    }
-    out.trim_end().to_string()
-}
+pub(crate) use miwake_core::normalize::one_line;
 
 /// Make links and addresses unclickable: `https://a.b/c` → `hxxps://a[.]b/c`,
 /// `x@a.b` → `x[@]a[.]b`, `www.a.b` → `www[.]a[.]b`. Other words are left alone.
