@@ -7,9 +7,13 @@
 //!     target/release/examples/profile_dir ../shared/corpus/email
 //! ```
 //!
+//! `profile_dir DIR --reports FILE` also writes every report as one JSON line (sorted by path),
+//! so that a change meant only to be faster can be diffed against the previous build.
+//!
 //! `miwake bench` is the user-facing benchmark; this example exists so that work on the core
 //! can be measured without building and linking the whole command-line tool.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -46,7 +50,9 @@ fn judge_all(analyzer: &Analyzer, inputs: &[Vec<u8>]) -> i64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).ok_or("usage: profile_dir DIR")?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "usage: profile_dir DIR [--reports FILE]";
+    let dir = args.first().ok_or(usage)?;
     let mut paths = Vec::new();
     files_under(Path::new(&dir), &mut paths)?;
     paths.sort();
@@ -55,6 +61,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(std::fs::read)
         .collect::<Result<_, _>>()?;
     let analyzer = Analyzer::embedded()?;
+    if let Some(flag) = args.get(1) {
+        let file = args.get(2).filter(|_| flag == "--reports").ok_or(usage)?;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(file)?);
+        for (path, raw) in paths.iter().zip(&inputs) {
+            let report = serde_json::to_string(&analyzer.analyze(raw))?;
+            writeln!(out, "{}\t{report}", path.display())?;
+        }
+        out.flush()?;
+    }
     let warm = warm_up(&analyzer, &inputs);
     let started = Instant::now();
     let timed = judge_all(&analyzer, &inputs);
