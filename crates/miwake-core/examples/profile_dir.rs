@@ -38,7 +38,10 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// The untimed first pass; a separate function so that profilers can leave it out.
 #[inline(never)]
 fn warm_up(analyzer: &Analyzer, inputs: &[Vec<u8>]) -> usize {
-    inputs.iter().filter(|raw| analyzer.analyze(raw).verdict.score > 0).count()
+    inputs
+        .iter()
+        .filter(|raw| analyzer.analyze(raw).verdict.score > 0)
+        .count()
 }
 
 #[inline(never)]
@@ -56,10 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut paths = Vec::new();
     files_under(Path::new(&dir), &mut paths)?;
     paths.sort();
-    let inputs: Vec<Vec<u8>> = paths
-        .iter()
-        .map(std::fs::read)
-        .collect::<Result<_, _>>()?;
+    let inputs: Vec<Vec<u8>> = paths.iter().map(std::fs::read).collect::<Result<_, _>>()?;
     let analyzer = Analyzer::embedded()?;
     if let Some(flag) = args.get(1) {
         let file = args.get(2).filter(|_| flag == "--reports").ok_or(usage)?;

@@ -63,6 +63,13 @@ pub struct BrandIndex {
     name_owner: Vec<usize>,
     /// Lookalike labels (skeletons) → brand index.
     labels: Vec<(String, usize)>,
+    /// Lookalike labels of 5+ letters, searched inside a host's skeleton; pattern → `labels` index.
+    labels_inside: Option<AhoCorasick>,
+    labels_inside_index: Vec<usize>,
+    /// ASCII lookalike labels of 4+ letters, searched in URL paths; pattern → `labels` index.
+    labels_in_path: Option<AhoCorasick>,
+    labels_in_path_index: Vec<usize>,
+    lure_words: Option<AhoCorasick>,
     /// Every owned domain, to find one written inside another host.
     owned_inside: Option<AhoCorasick>,
     owned_inside_brand: Vec<usize>,
@@ -111,6 +118,10 @@ impl BrandIndex {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&name_patterns)
             .ok();
+        let (labels_inside, labels_inside_index) =
+            label_searcher(&labels, |label| label.len() >= 5);
+        let (labels_in_path, labels_in_path_index) =
+            label_searcher(&labels, |label| label.len() >= 4 && label.is_ascii());
         BrandIndex {
             brands: brands.to_vec(),
             owners,
@@ -118,6 +129,11 @@ impl BrandIndex {
             names,
             name_owner,
             labels,
+            labels_inside,
+            labels_inside_index,
+            labels_in_path,
+            labels_in_path_index,
+            lure_words: AhoCorasick::new(LURE_WORDS).ok(),
             owned_inside,
             owned_inside_brand,
             cheap_tlds: lists.cheap_tlds.clone(),
@@ -204,9 +220,12 @@ impl BrandIndex {
         // A near miss (`amazom`) alone is weak (`finance` is one edit from `binance`);
         // next to a lure word or on a cheap TLD it is not.
         let throwaway = self.throwaway_suffixes.iter().any(|s| host_under(host, s));
-        let suspicious_setting = cheap || throwaway || LURE_WORDS.iter().any(|w| skel.contains(w));
-        for label in skel.split(['.', '-', '_']) {
+        let suspicious_setting = cheap || throwaway || self.has_lure_word(&skel);
+        for label in skel.split(is_label_separator) {
             for (brand_label, brand) in &self.labels {
+                if label.len().abs_diff(brand_label.len()) > 1 {
+                    continue;
+                }
                 if label == brand_label {
                     return Some(Lookalike {
                         brand: *brand,
@@ -225,19 +244,18 @@ impl BrandIndex {
         // Tested only in a suspicious setting: a substring search per brand label is the
         // costliest step here, and most hosts in honest mail never reach it.
         if suspicious_setting {
-            for (brand_label, brand) in &self.labels {
-                if brand_label.len() >= 5 && skel.contains(brand_label.as_str()) {
-                    return Some(Lookalike {
-                        brand: *brand,
-                        reason: "brand_inside_label",
-                    });
-                }
+            let inside = first_label_in(&self.labels_inside, &self.labels_inside_index, &skel);
+            if let Some(&(_, brand)) = inside.and_then(|i| self.labels.get(i)) {
+                return Some(Lookalike {
+                    brand,
+                    reason: "brand_inside_label",
+                });
             }
         }
         // A near miss inside a longer label (`amarzonahktadmin`, `anazonjp`): only where the
         // setting is suspicious, since ordinary words sit one edit from brands too (`amazing`).
         if suspicious_setting {
-            for label in skel.split(['.', '-', '_']) {
+            for label in skel.split(is_label_separator) {
                 for (brand_label, brand) in &self.labels {
                     if brand_label.len() >= 6
                         && label.len() > brand_label.len()
@@ -259,12 +277,37 @@ impl BrandIndex {
     pub fn named_in_path(&self, rest: &str) -> Option<usize> {
         let decoded = crate::domain::percent_decode(rest);
         let skel = skeleton(&decoded);
-        self.labels
-            .iter()
-            .filter(|(label, _)| label.len() >= 4 && label.is_ascii())
-            .find(|(label, _)| skel.contains(label.as_str()))
-            .map(|(_, brand)| *brand)
+        let first = first_label_in(&self.labels_in_path, &self.labels_in_path_index, &skel)?;
+        self.labels.get(first).map(|&(_, brand)| brand)
     }
+
+    fn has_lure_word(&self, skel: &str) -> bool {
+        self.lure_words.as_ref().is_some_and(|ac| ac.is_match(skel))
+    }
+}
+
+/// One searcher for the labels that pass `keep`, and each pattern's index in `labels`.
+fn label_searcher(
+    labels: &[(String, usize)],
+    keep: impl Fn(&str) -> bool,
+) -> (Option<AhoCorasick>, Vec<usize>) {
+    let (patterns, index): (Vec<&str>, Vec<usize>) = labels
+        .iter()
+        .enumerate()
+        .filter(|(_, (label, _))| keep(label))
+        .map(|(i, (label, _))| (label.as_str(), i))
+        .unzip();
+    (AhoCorasick::new(&patterns).ok(), index)
+}
+
+/// The earliest label in `labels` order (not in text order) found anywhere in `text`, as
+/// the one-label-at-a-time search this replaces would have found it.
+fn first_label_in(searcher: &Option<AhoCorasick>, index: &[usize], text: &str) -> Option<usize> {
+    searcher
+        .as_ref()?
+        .find_overlapping_iter(text)
+        .filter_map(|m| index.get(m.pattern().as_usize()).copied())
+        .min()
 }
 
 /// Which brand any form of whose name a text holds: a brand label of 4+ letters as written
@@ -293,20 +336,38 @@ fn near_inside_or_equal(word: &str, label: &str) -> bool {
 
 /// A host's letters with look-alike digits and letter pairs folded: `arnaz0n` → `amazon`.
 pub fn skeleton(host: &str) -> String {
-    let n = normalize_str(host);
-    let folded: String = n
-        .chars()
-        .map(|c| match c {
-            '0' => 'o',
-            '1' | '!' | '|' => 'l',
-            '3' => 'e',
-            '4' | '@' => 'a',
-            '5' | '$' => 's',
-            '7' => 't',
-            _ => c,
-        })
-        .collect();
+    let spaced = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
+    let folded: String = if host.is_ascii() && !host.bytes().any(spaced) {
+        // What `normalize_str` does to such text: lower case, nothing else.
+        host.bytes()
+            .map(|b| fold_lookalike_digit(b.to_ascii_lowercase() as char))
+            .collect()
+    } else {
+        normalize_str(host)
+            .chars()
+            .map(fold_lookalike_digit)
+            .collect()
+    };
+    if !folded.contains("rn") && !folded.contains("vv") {
+        return folded;
+    }
     folded.replace("rn", "m").replace("vv", "w")
+}
+
+fn is_label_separator(c: char) -> bool {
+    matches!(c, '.' | '-' | '_')
+}
+
+fn fold_lookalike_digit(c: char) -> char {
+    match c {
+        '0' => 'o',
+        '1' | '!' | '|' => 'l',
+        '3' => 'e',
+        '4' | '@' => 'a',
+        '5' | '$' => 's',
+        '7' => 't',
+        _ => c,
+    }
 }
 
 fn is_word_boundary(text: &str, start: usize, end: usize) -> bool {
@@ -477,5 +538,8 @@ mod tests {
     fn skeleton_folds_digits_and_pairs() {
         assert_eq!(skeleton("arnaz0n"), "amazon");
         assert_eq!(skeleton("Аmazon"), "amazon");
+        assert_eq!(skeleton("WWW.AMAZ0N.com"), "www.amazon.com");
+        assert_eq!(skeleton("a\u{0b}\tb"), "a b");
+        assert_eq!(skeleton("ＡＭＡＺ０Ｎ"), "amazon");
     }
 }

@@ -1,6 +1,6 @@
 //! Where every link really goes, judged without opening it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::analysis::brands::{host_under, BrandIndex};
 use crate::analysis::Hit;
@@ -40,6 +40,7 @@ pub fn analyze_links(
     let mut by_rule: BTreeMap<&'static str, Vec<Evidence>> = BTreeMap::new();
     // Newsletters repeat one tracking link dozens of times: judge each target once.
     let mut judged: Vec<(usize, Vec<&'static str>)> = Vec::new();
+    let mut hosts = HostVerdicts::new();
     for (index, link) in links.iter().enumerate() {
         let earlier = judged.iter().find(|(i, _)| {
             links[*i].href == link.href
@@ -53,7 +54,7 @@ pub fn analyze_links(
                 (r, rules.clone())
             }
             None => {
-                let (r, rules) = judge_link(link, brands, lists, claim, bare_url);
+                let (r, rules) = judge_link(link, brands, lists, claim, bare_url, &mut hosts);
                 judged.push((index, rules.clone()));
                 (r, rules)
             }
@@ -78,12 +79,61 @@ pub fn analyze_links(
     (reports, hits)
 }
 
+/// What a link's host alone says. Newsletters hold dozens of links to one host, so each
+/// host is judged once per message ([`HostVerdicts`]).
+#[derive(Debug, Clone, Default)]
+struct HostVerdict {
+    registrable: Option<String>,
+    owner: Option<usize>,
+    ip_literal: bool,
+    punycode: bool,
+    lookalike: bool,
+    shortener: bool,
+    hosting_tenant: bool,
+    dynamic_dns: bool,
+    domain_in_subdomain: bool,
+    random: bool,
+    off_platform: bool,
+    cheap_tld: bool,
+}
+
+/// The hosts judged so far in one message.
+type HostVerdicts = HashMap<String, HostVerdict>;
+
+fn judge_host(host: &str, brands: &BrandIndex, lists: &DomainLists, bare_url: bool) -> HostVerdict {
+    let registrable = registrable_domain(host);
+    let owner = registrable
+        .as_deref()
+        .and_then(|d| brands.owner_of_domain(d));
+    let reg = registrable.as_deref().unwrap_or(host);
+    let foreign = owner.is_none();
+    let tld = reg.rsplit('.').next().unwrap_or("");
+    HostVerdict {
+        ip_literal: is_ip_literal(host),
+        punycode: is_internationalized(host),
+        lookalike: foreign && brands.lookalike(host).is_some(),
+        shortener: lists
+            .shorteners
+            .iter()
+            .any(|s| s == reg || host_under(host, s)),
+        hosting_tenant: foreign && lists.hosting_links.iter().any(|s| host_under(host, s)),
+        dynamic_dns: foreign && lists.dynamic_dns.iter().any(|s| host_under(host, s)),
+        domain_in_subdomain: foreign && domain_in_subdomain(host, reg),
+        random: foreign && bare_url && random_host(host, reg),
+        off_platform: lists.off_platform.iter().any(|s| s == reg),
+        cheap_tld: foreign && lists.cheap_tlds.iter().any(|t| t == tld),
+        owner,
+        registrable,
+    }
+}
+
 fn judge_link(
     link: &Link,
     brands: &BrandIndex,
     lists: &DomainLists,
     claim: LinkClaim,
     bare_url: bool,
+    hosts: &mut HostVerdicts,
 ) -> (LinkReport, Vec<&'static str>) {
     let unwrapped = unwrap_click_wrapper(&link.href);
     let target = unwrapped.as_deref().unwrap_or(&link.href);
@@ -92,10 +142,18 @@ fn judge_link(
         .as_ref()
         .map(|p| p.host.clone())
         .filter(|h| !h.is_empty());
-    let registrable = host.as_deref().and_then(registrable_domain);
-    let owner = registrable
-        .as_deref()
-        .and_then(|d| brands.owner_of_domain(d));
+    let verdict = match host.as_deref() {
+        Some(h) => match hosts.get(h) {
+            Some(known) => known.clone(),
+            None => {
+                let fresh = judge_host(h, brands, lists, bare_url);
+                hosts.insert(h.to_string(), fresh.clone());
+                fresh
+            }
+        },
+        None => HostVerdict::default(),
+    };
+    let owner = verdict.owner;
     let mut findings: Vec<&'static str> = Vec::new();
     let mut flag = |id: &'static str| findings.push(id);
 
@@ -106,53 +164,38 @@ fn judge_link(
     if link.origin == LinkOrigin::HtmlForm {
         flag("link.form");
     }
-    if let Some(host) = host.as_deref() {
-        if is_ip_literal(host) {
-            flag("link.ip_host");
-        }
-        if is_internationalized(host) {
-            flag("link.punycode");
-        }
-        let lookalike = owner.is_none() && brands.lookalike(host).is_some();
-        if lookalike {
-            flag("link.brand_lookalike");
-        }
-        let reg = registrable.as_deref().unwrap_or(host);
-        if lists
-            .shorteners
+    if host.is_some() {
+        let host_flags = [
+            (verdict.ip_literal, "link.ip_host"),
+            (verdict.punycode, "link.punycode"),
+            (verdict.lookalike, "link.brand_lookalike"),
+            (verdict.shortener, "link.shortener"),
+            (verdict.hosting_tenant, "link.hosting_tenant"),
+            (verdict.dynamic_dns, "link.dynamic_dns"),
+            (verdict.domain_in_subdomain, "link.domain_in_subdomain"),
+        ];
+        host_flags
             .iter()
-            .any(|s| s == reg || host_under(host, s))
+            .filter(|(on, _)| *on)
+            .for_each(|&(_, id)| flag(id));
+        if owner.is_none() && !verdict.lookalike {
+            let path_brand = parts.as_ref().and_then(|p| brands.named_in_path(p.rest));
+            if path_brand.is_some() {
+                flag("link.brand_in_path");
+            }
+        }
+        let later_host_flags = [
+            (verdict.random, "link.random_host"),
+            (verdict.off_platform, "link.off_platform_app"),
+            (verdict.cheap_tld, "link.cheap_tld"),
+        ];
+        later_host_flags
+            .iter()
+            .filter(|(on, _)| *on)
+            .for_each(|&(_, id)| flag(id));
+        if let Some(mismatch) =
+            visible_text_mismatch(link, verdict.registrable.as_deref(), owner, brands)
         {
-            flag("link.shortener");
-        }
-        if owner.is_none() {
-            if lists.hosting_links.iter().any(|s| host_under(host, s)) {
-                flag("link.hosting_tenant");
-            }
-            if lists.dynamic_dns.iter().any(|s| host_under(host, s)) {
-                flag("link.dynamic_dns");
-            }
-            if domain_in_subdomain(host, reg) {
-                flag("link.domain_in_subdomain");
-            }
-            if !lookalike {
-                let path_brand = parts.as_ref().and_then(|p| brands.named_in_path(p.rest));
-                if path_brand.is_some() {
-                    flag("link.brand_in_path");
-                }
-            }
-            if bare_url && random_host(host, reg) {
-                flag("link.random_host");
-            }
-        }
-        if lists.off_platform.iter().any(|s| s == reg) {
-            flag("link.off_platform_app");
-        }
-        let tld = reg.rsplit('.').next().unwrap_or("");
-        if owner.is_none() && lists.cheap_tlds.iter().any(|t| t == tld) {
-            flag("link.cheap_tld");
-        }
-        if let Some(mismatch) = visible_text_mismatch(link, registrable.as_deref(), owner, brands) {
             flag(mismatch);
         }
         if owner.is_some() {
@@ -165,7 +208,7 @@ fn judge_link(
         let is_web = matches!(scheme, "http" | "https");
         let foreign = is_web && owner.is_none();
         match claim {
-            LinkClaim::Message(_) if foreign && !is_ip_literal(host) => {
+            LinkClaim::Message(_) if foreign && !verdict.ip_literal => {
                 flag("link.foreign_in_brand_claim")
             }
             LinkClaim::Explicit(b) if owner != Some(b) => flag("link.claimed_brand_foreign"),
@@ -179,7 +222,7 @@ fn judge_link(
         span: link.span,
         unwrapped,
         host,
-        registrable_domain: registrable,
+        registrable_domain: verdict.registrable,
         owner: owner.map(|b| brands.id(b).to_string()),
         findings: findings.iter().map(|f| f.to_string()).collect(),
     };
@@ -283,7 +326,7 @@ mod tests {
     fn findings_of(link: Link, claimed: Option<usize>) -> Vec<&'static str> {
         let (b, l) = index();
         let claim = claimed.map_or(LinkClaim::None, LinkClaim::Message);
-        judge_link(&link, &b, &l, claim, true).1
+        judge_link(&link, &b, &l, claim, true, &mut HostVerdicts::new()).1
     }
 
     #[test]
@@ -318,6 +361,7 @@ mod tests {
             &l,
             LinkClaim::Explicit(amazon.expect("amazon")),
             true,
+            &mut HostVerdicts::new(),
         )
         .1;
         assert_eq!(explicit, vec!["link.claimed_brand_foreign"]);
