@@ -6,7 +6,8 @@
 //! a single pass over the text finds where a match could start, and the pattern runs
 //! anchored there only. Patterns without usable literals run over the whole text.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use regex_automata::{meta, util::syntax, Anchored, Input};
@@ -17,6 +18,9 @@ use crate::message::Span;
 
 /// At most this many evidence spans are kept per rule.
 const MAX_EVIDENCE_PER_RULE: usize = 3;
+/// Prefix literals are cut to this many bytes: thousands of long case and spelling variants
+/// share a few short prefixes, which keeps the prefilter's DFA small.
+const MAX_LITERAL_BYTES: usize = 6;
 /// A size limit generous enough for a few hundred Unicode patterns.
 const REGEX_SIZE_LIMIT: usize = 64 * 1024 * 1024;
 
@@ -72,9 +76,10 @@ impl LazyRegex {
 
 #[derive(Debug)]
 pub struct ContentRules {
-    /// Prefix literals of every pattern that has them; `literal_owner[i]` is the pattern.
+    /// The distinct prefix literals of every pattern that has them, cut to
+    /// [`MAX_LITERAL_BYTES`]; `literal_owners[i]` are the patterns literal `i` starts.
     prefilter: Option<AhoCorasick>,
-    literal_owner: Vec<usize>,
+    literal_owners: Vec<Vec<usize>>,
     /// Patterns without usable prefix literals: always run.
     always: Vec<usize>,
     patterns: Vec<CompiledPattern>,
@@ -97,8 +102,7 @@ impl ContentRules {
     /// Compile the patterns of `rules` (indices are positions in `rules`).
     pub fn compile(rules: &[Rule]) -> Result<Self, KnowledgeError> {
         let mut patterns = Vec::new();
-        let mut literals: Vec<Vec<u8>> = Vec::new();
-        let mut literal_owner = Vec::new();
+        let mut owners_by_literal: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
         let mut always = Vec::new();
         let mut excepts = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
@@ -106,8 +110,12 @@ impl ContentRules {
                 let regex = LazyRegex::new(p).map_err(|e| pattern_error(rule, p, e))?;
                 match prefix_literals(p) {
                     Some(lits) => {
-                        literal_owner.extend(std::iter::repeat_n(patterns.len(), lits.len()));
-                        literals.extend(lits);
+                        for literal in lits {
+                            let owners = owners_by_literal.entry(literal).or_default();
+                            if owners.last() != Some(&patterns.len()) {
+                                owners.push(patterns.len());
+                            }
+                        }
                     }
                     None => always.push(patterns.len()),
                 }
@@ -120,14 +128,18 @@ impl ContentRules {
                 .collect::<Result<Vec<_>, _>>()?;
             excepts.push(ex);
         }
+        let (literals, literal_owners): (Vec<Vec<u8>>, Vec<Vec<usize>>) =
+            owners_by_literal.into_iter().unzip();
+        // The text is normalised (lower case), so the automaton needs no case folding; a DFA
+        // takes one step per byte where an NFA chases failure links.
         let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&literals)
             .ok();
         Ok(ContentRules {
             prefilter,
-            literal_owner,
+            literal_owners,
             always,
             patterns,
             excepts,
@@ -143,22 +155,22 @@ impl ContentRules {
         let allowed = |p: &CompiledPattern| brand_claimed || !self.needs_brand_claim[p.rule];
         if let Some(ac) = &self.prefilter {
             for hit in ac.find_overlapping_iter(text) {
-                let Some(&idx) = self.literal_owner.get(hit.pattern().as_usize()) else {
-                    continue;
-                };
-                let p = &self.patterns[idx];
-                if !allowed(p)
-                    || hit.start() < next_start[idx]
-                    || spans[p.rule].len() >= MAX_EVIDENCE_PER_RULE
-                {
-                    continue;
-                }
-                let input = Input::new(text)
-                    .range(hit.start()..)
-                    .anchored(Anchored::Yes);
-                if let Some(m) = p.regex.get().and_then(|r| r.search(&input)) {
-                    next_start[idx] = m.end().max(hit.start() + 1);
-                    self.keep(p.rule, text, Span::new(m.start(), m.end()), &mut spans);
+                let owners = self.literal_owners.get(hit.pattern().as_usize());
+                for &idx in owners.into_iter().flatten() {
+                    let p = &self.patterns[idx];
+                    if !allowed(p)
+                        || hit.start() < next_start[idx]
+                        || spans[p.rule].len() >= MAX_EVIDENCE_PER_RULE
+                    {
+                        continue;
+                    }
+                    let input = Input::new(text)
+                        .range(hit.start()..)
+                        .anchored(Anchored::Yes);
+                    if let Some(m) = p.regex.get().and_then(|r| r.search(&input)) {
+                        next_start[idx] = m.end().max(hit.start() + 1);
+                        self.keep(p.rule, text, Span::new(m.start(), m.end()), &mut spans);
+                    }
                 }
             }
         }
@@ -213,7 +225,8 @@ impl ContentRules {
     }
 }
 
-/// The literals one of which every match of `pattern` starts with, lower-cased;
+/// The literals one of which every match of `pattern` starts with, lower-cased and cut to
+/// [`MAX_LITERAL_BYTES`] (a shorter prefix is still a prefix; the anchored pattern confirms);
 /// `None` when there is no such finite set of useful (≥ 2 byte) literals.
 fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::ParserBuilder::new()
@@ -228,9 +241,21 @@ fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     Some(
         literals
             .iter()
-            .map(|l| l.as_bytes().to_ascii_lowercase())
+            .map(|l| cut_literal(l.as_bytes()).to_ascii_lowercase())
             .collect(),
     )
+}
+
+/// The first [`MAX_LITERAL_BYTES`] bytes of a literal, not splitting a UTF-8 character.
+fn cut_literal(literal: &[u8]) -> &[u8] {
+    if literal.len() <= MAX_LITERAL_BYTES {
+        return literal;
+    }
+    let mut end = MAX_LITERAL_BYTES;
+    while end > 0 && literal.get(end).is_some_and(|&b| b & 0xC0 == 0x80) {
+        end -= 1;
+    }
+    &literal[..end]
 }
 
 fn pattern_error(rule: &Rule, pattern: &str, e: impl ToString) -> KnowledgeError {
