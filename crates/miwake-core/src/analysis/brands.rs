@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::domain::registrable_domain;
 use crate::knowledge::{Brand, DomainLists};
@@ -114,8 +114,11 @@ impl BrandIndex {
             .match_kind(MatchKind::Standard)
             .build(&owned_patterns)
             .ok();
+        // Brand names are searched in every message's whole text, twice: a DFA takes one step
+        // per byte (a few hundred names make a small one).
         let names = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&name_patterns)
             .ok();
         let (labels_inside, labels_inside_index) =
@@ -443,6 +446,13 @@ mod tests {
     fn amazon_index() -> BrandIndex {
         let k = crate::Knowledge::embedded().expect("embedded");
         BrandIndex::new(&k.brands, &k.lists)
+    }
+
+    #[test]
+    fn brand_name_automaton_stays_small() {
+        let idx = amazon_index();
+        let bytes = idx.names.as_ref().map_or(0, |ac| ac.memory_usage());
+        assert!(bytes < 4 << 20, "{bytes} bytes");
     }
 
     #[test]

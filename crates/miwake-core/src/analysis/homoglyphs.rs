@@ -26,10 +26,21 @@ fn script(c: char) -> Script {
     }
 }
 
+/// Whether any character of `text` may be Greek or Cyrillic: UTF-8 lead bytes 0xCD–0xD4
+/// start U+0340–U+053F. Most mail has none, and this byte scan is far cheaper than the
+/// word-by-word walk.
+fn has_lookalike_script(text: &str) -> bool {
+    text.bytes().any(|b| (0xCD..=0xD4).contains(&b))
+}
+
 /// Letters from the Mathematical Alphanumeric block (`𝘽𝙞𝙧𝙩𝙝`): styled text that looks
 /// like words to a reader but not to a filter.
 pub fn styled_letters(subject: Option<&str>, text: &str) -> Option<Hit> {
+    // Every character of U+1D400–U+1D7FF is encoded starting F0 9D.
     let styled = |s: &str| {
+        if memchr::memmem::find(s.as_bytes(), b"\xF0\x9D").is_none() {
+            return 0;
+        }
         s.chars()
             .filter(|c| ('\u{1D400}'..='\u{1D7FF}').contains(c))
             .count()
@@ -57,6 +68,9 @@ pub fn styled_letters(subject: Option<&str>, text: &str) -> Option<Hit> {
 
 /// Mixed-script words in the display text, with their spans.
 pub fn mixed_script_words(text: &str) -> Option<Hit> {
+    if !has_lookalike_script(text) {
+        return None;
+    }
     let mut evidence = Vec::new();
     let mut start = None;
     let (mut latin, mut lookalike) = (false, false);
@@ -90,6 +104,14 @@ pub fn mixed_script_words(text: &str) -> Option<Hit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_scan_sees_every_greek_and_cyrillic_letter() {
+        for c in ('\u{0370}'..='\u{052F}').filter(|&c| script(c) == Script::Lookalike) {
+            assert!(has_lookalike_script(&format!("ab{c}cd")), "{c:?}");
+        }
+        assert!(!has_lookalike_script("Amazon アマゾン café naïve"));
+    }
 
     #[test]
     fn finds_cyrillic_inside_latin_words() {

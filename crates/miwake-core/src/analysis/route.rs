@@ -169,7 +169,7 @@ fn signature(normalized: &str, brands: &BrandIndex) -> Option<usize> {
                 .take(GAP + 24)
                 .skip_while(|c| c.is_whitespace() || matches!(c, '.' | '・' | '-' | '_'))
                 .collect();
-            let gap = after.chars().count().min(GAP + 24) - skipped.chars().count();
+            let gap = after.chars().take(GAP + 24).count() - skipped.chars().count();
             let desk = gap <= GAP
                 && DESK_WORDS.iter().any(|w| {
                     skipped.starts_with(w)
