@@ -73,7 +73,7 @@ pub struct Headers {
 }
 
 /// Where a link was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkOrigin {
     /// `<a href>` in an HTML part: `text` is what the reader sees.

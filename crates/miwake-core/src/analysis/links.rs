@@ -39,15 +39,11 @@ pub fn analyze_links(
     let mut reports: Vec<LinkReport> = Vec::with_capacity(links.len());
     let mut by_rule: BTreeMap<&'static str, Vec<Evidence>> = BTreeMap::new();
     // Newsletters repeat one tracking link dozens of times: judge each target once.
-    let mut judged: Vec<(usize, Vec<&'static str>)> = Vec::new();
+    let mut judged: HashMap<(&str, &str, LinkOrigin), (usize, Vec<&'static str>)> = HashMap::new();
     let mut hosts = HostVerdicts::new();
     for (index, link) in links.iter().enumerate() {
-        let earlier = judged.iter().find(|(i, _)| {
-            links[*i].href == link.href
-                && links[*i].text == link.text
-                && links[*i].origin == link.origin
-        });
-        let (report, rules) = match earlier {
+        let key = (link.href.as_str(), link.text.as_str(), link.origin);
+        let (report, rules) = match judged.get(&key) {
             Some((i, rules)) => {
                 let mut r = reports[*i].clone();
                 r.span = link.span;
@@ -55,7 +51,7 @@ pub fn analyze_links(
             }
             None => {
                 let (r, rules) = judge_link(link, brands, lists, claim, bare_url, &mut hosts);
-                judged.push((index, rules.clone()));
+                judged.insert(key, (index, rules.clone()));
                 (r, rules)
             }
         };

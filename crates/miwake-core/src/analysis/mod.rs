@@ -16,6 +16,8 @@ pub mod route;
 pub mod sender;
 pub mod verdict;
 
+use std::collections::HashSet;
+
 use crate::facts::{FactExtractor, Facts};
 use crate::ingest::{ingest, Limits};
 use crate::knowledge::{Knowledge, KnowledgeError};
@@ -303,6 +305,7 @@ struct BrandClaim {
 /// HTML links plus URLs written in the text, without duplicates.
 fn merge_links(message: &Message, facts: &Facts, normalized: &NormalizedText) -> Vec<Link> {
     let mut links = message.links.clone();
+    let mut targets: HashSet<String> = links.iter().map(|l| target_key(&l.href)).collect();
     for url in &facts.urls {
         let span = normalized.to_original(url.span);
         let text = message
@@ -311,7 +314,7 @@ fn merge_links(message: &Message, facts: &Facts, normalized: &NormalizedText) ->
             .unwrap_or(&url.url)
             .to_string();
         let href = href_as_written(&text, &url.url);
-        if links.iter().any(|l| same_target(&l.href, &href)) {
+        if !targets.insert(target_key(&href)) {
             continue;
         }
         links.push(Link {
@@ -344,15 +347,13 @@ fn href_as_written(original: &str, normalized_url: &str) -> String {
     }
 }
 
-fn same_target(a: &str, b: &str) -> bool {
-    let strip = |s: &str| {
-        s.trim()
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_ascii_lowercase()
-    };
-    strip(a) == strip(b)
+/// Two links with the same key go to the same place: scheme, trailing slash and case aside.
+fn target_key(href: &str) -> String {
+    href.trim()
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_ascii_lowercase()
 }
 
 /// What ingest skipped becomes a finding the user sees.
