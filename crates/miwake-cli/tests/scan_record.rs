@@ -7,8 +7,10 @@ mod mailstore;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use common::{messages_dir, miwake, workspace, Run, Scratch};
@@ -265,48 +267,50 @@ fn distinct_mbox(scratch: &Scratch, n: usize) -> PathBuf {
     scratch.file("many.mbox", &mbox)
 }
 
+/// A `scan --json --record` of `mbox` on one thread, running: returned once it has printed
+/// more than `lines` lines, with the reader of its standard output.
+fn scan_running(db: &Path, mbox: &Path, lines: usize) -> (Child, JoinHandle<Vec<String>>) {
+    let mut child = Command::new(common::bin())
+        .args(["scan", "--json", "--threads", "1", "--record", "--db"])
+        .arg(db)
+        .arg(mbox)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (line_count, lines_so_far) = std::sync::mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(out).lines() {
+            lines.push(line.unwrap());
+            let _ = line_count.send(lines.len());
+        }
+        lines
+    });
+    while lines_so_far
+        .recv_timeout(Duration::from_secs(120))
+        .expect("scan results within two minutes")
+        <= lines
+    {}
+    (child, reader)
+}
+
+fn signal(child: &Child, name: &str) {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args([name, &pid]).status().unwrap();
+    assert!(sent.success());
+}
+
 #[test]
 fn ctrl_c_commits_everything_judged_before_the_stop() {
     const MESSAGES: usize = 20_000;
     let scratch = Scratch::new("scan-record-interrupt");
     let mbox = distinct_mbox(&scratch, MESSAGES);
     let db = db_in(&scratch);
-    let mut child = Command::new(common::bin())
-        .args(["scan", "--json", "--threads", "1", "--record", "--db"])
-        .arg(&db)
-        .arg(&mbox)
-        .env_remove("MIWAKE_RECORD")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id().to_string();
     // Interrupt once more than a batch has been judged.
-    let (line_count, lines_so_far) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn({
-        let out = child.stdout.take().unwrap();
-        move || {
-            let mut lines = Vec::new();
-            for line in std::io::BufRead::lines(std::io::BufReader::new(out)) {
-                lines.push(line.unwrap());
-                let _ = line_count.send(lines.len());
-            }
-            lines
-        }
-    });
-    loop {
-        let n = lines_so_far
-            .recv_timeout(Duration::from_secs(120))
-            .expect("scan results within two minutes");
-        if n > 300 {
-            break;
-        }
-    }
-    assert!(Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
+    let (mut child, reader) = scan_running(&db, &mbox, 300);
+    signal(&child, "-INT");
     let code = child.wait().unwrap().code();
     let stdout = reader.join().unwrap();
     assert_eq!(code, Some(130), "exit code after Ctrl-C");
@@ -318,6 +322,35 @@ fn ctrl_c_commits_everything_judged_before_the_stop() {
     let store = open(&db);
     assert_eq!(store.integrity_check().unwrap(), "ok");
     assert_eq!(store.message_count().unwrap() as u64, judged);
+}
+
+#[test]
+fn a_killed_scan_leaves_a_consistent_log_of_whole_messages() {
+    const MESSAGES: usize = 20_000;
+    let scratch = Scratch::new("scan-record-kill");
+    let mbox = distinct_mbox(&scratch, MESSAGES);
+    let db = db_in(&scratch);
+    let (mut child, reader) = scan_running(&db, &mbox, 600);
+    signal(&child, "-KILL");
+    child.wait().unwrap();
+    reader.join().unwrap();
+    let store = open(&db);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let kept = store.message_count().unwrap();
+    assert!(kept > 0 && kept < MESSAGES as i64, "kept {kept}");
+    // Committed batches only: every message with its bytes and its verdict.
+    let whole: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM messages m
+             WHERE EXISTS (SELECT 1 FROM message_bodies b WHERE b.message_id = m.id)
+               AND EXISTS (SELECT 1 FROM checks c WHERE c.message_id = m.id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(whole, kept);
+    assert_eq!(count(&store, "checks"), kept);
 }
 
 #[test]
