@@ -215,8 +215,10 @@ Exit codes (scan):
   1  the worst message needs caution
   2  at least one message is dangerous
   3  usage error (bad flags or arguments)
-  4  a PATH does not exist, or the rules could not be loaded
-  130  stopped by Ctrl-C (the summary covers what was scanned)
+  4  a PATH does not exist, the rules could not be loaded, or (--record) the evidence log
+     could not be written: the scan stops, what was committed before stays
+  130  stopped by Ctrl-C (the summary covers what was scanned; with --record, everything
+     judged before the stop is committed to the log)
 Files that cannot be read, or that are not mail, are listed in the summary; they do not
 change the exit code.";
 
@@ -241,7 +243,8 @@ pub struct ScanArgs {
     /// One CSV row per message on standard output (columns: docs/scan.md); summary on stderr.
     #[arg(long)]
     pub csv: bool,
-    /// Keep only messages at this level or worse in the listing and the JSON/CSV lines.
+    /// Keep only messages at this level or worse in the listing, the JSON/CSV lines and,
+    /// with --record, the evidence log.
     #[arg(long, value_enum)]
     pub only: Option<OnlyArg>,
     /// Worker threads (default: one per core).
@@ -253,6 +256,8 @@ pub struct ScanArgs {
     /// When to colour the output (NO_COLOR is honoured in auto mode).
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
+    #[command(flatten)]
+    pub evidence: crate::evidence::ScanEvidenceArgs,
     #[command(flatten)]
     pub knowledge: KnowledgeArgs,
 }

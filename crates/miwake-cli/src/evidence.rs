@@ -10,8 +10,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use miwake_core::analysis::orders::OrderContext;
 use miwake_core::{Analyzer, Lang, Report};
 use miwake_store::{
-    format_time, now_unix, ActionKind, FollowUpState, NewAction, NewMessage, Store, Timeline,
-    TimelineEntry, DEFAULT_REPLY_HOURS,
+    format_time, now_unix, ActionKind, FollowUpState, NewAction, NewMessage, Recorded, Store,
+    Timeline, TimelineEntry, DEFAULT_REPLY_HOURS,
 };
 
 use crate::cli::LangArg;
@@ -60,11 +60,28 @@ pub struct CheckEvidenceArgs {
     pub db: DbArgs,
 }
 
+/// `scan` options for the evidence log. Unlike `check`, MIWAKE_RECORD does not turn recording
+/// on: copying a whole mailbox into the log must be asked for on the command line.
+#[derive(Debug, Clone, Args)]
+pub struct ScanEvidenceArgs {
+    /// Keep the scanned messages in the evidence log, as `check --record` does (original
+    /// bytes, SHA-256, verdict, order numbers); with --only, only the messages it keeps.
+    /// A message already in the log is not added again (a new verdict is, when it changed).
+    /// The log is created when it does not exist. Verdicts are then compared with your
+    /// imported orders, as `check` does.
+    #[arg(long)]
+    pub record: bool,
+    /// With --record: do not compare messages with your imported orders.
+    #[arg(long, requires = "record")]
+    pub no_orders: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
 /// What `check` needs from the log: the user's orders, and where to record.
 pub struct CheckSession {
     orders: OrderContext,
-    store: Option<Store>,
-    extra_orders: Vec<String>,
+    recorder: Option<Recorder>,
 }
 
 impl CheckSession {
@@ -74,37 +91,33 @@ impl CheckSession {
                 bail!("--order {o:?} is not an order number (like 250-1234567-1234567)");
             }
         }
-        let store = if args.record {
-            Some(args.db.open()?)
-        } else if args.no_orders {
-            None
+        let recorder = if args.record {
+            Some(Recorder::open(&args.db, args.order.clone())?)
         } else {
-            args.db.open_existing()?
+            None
         };
-        let orders = match (&store, args.no_orders) {
-            (Some(s), false) => s.order_context()?,
-            _ => OrderContext::default(),
+        let orders = match (&recorder, args.no_orders) {
+            (_, true) => OrderContext::default(),
+            (Some(r), false) => r.order_context()?,
+            (None, false) => match args.db.open_existing()? {
+                Some(store) => store.order_context()?,
+                None => OrderContext::default(),
+            },
         };
-        Ok(CheckSession {
-            orders,
-            store: if args.record { store } else { None },
-            extra_orders: args.order.clone(),
-        })
+        Ok(CheckSession { orders, recorder })
     }
 
     /// Compare the message with the user's imported orders (nothing when none are imported).
     pub fn add_order_findings(&self, analyzer: &Analyzer, report: &mut Report) {
-        miwake_core::analysis::orders::apply(report, analyzer.knowledge(), &self.orders);
+        add_order_findings(analyzer, &self.orders, report);
     }
 
     /// Record the message when asked to; says so on standard error.
     pub fn record(&mut self, raw: &[u8], report: &Report, name: &str) -> Result<()> {
-        let Some(store) = self.store.as_mut() else {
+        let Some(recorder) = self.recorder.as_mut() else {
             return Ok(());
         };
-        let r = store.record(
-            &NewMessage::new(raw, report, now_unix()).with_orders(self.extra_orders.clone()),
-        )?;
+        let r = recorder.record(raw, report)?;
         let orders = if r.orders.is_empty() {
             String::new()
         } else {
@@ -117,6 +130,78 @@ impl CheckSession {
         };
         eprintln!("miwake: {name}: {what} message #{}{orders}", r.id);
         Ok(())
+    }
+}
+
+/// Compare a report with the user's imported orders (nothing when none are imported).
+pub fn add_order_findings(analyzer: &Analyzer, orders: &OrderContext, report: &mut Report) {
+    miwake_core::analysis::orders::apply(report, analyzer.knowledge(), orders);
+}
+
+/// Where `check --record` and `scan --record` keep judged messages: one code path for both,
+/// so a message recorded by either is the same row with the same verdict history.
+pub struct Recorder {
+    store: Store,
+    path: PathBuf,
+    created: bool,
+    /// `--order`: order numbers every message is filed under too.
+    extra_orders: Vec<String>,
+}
+
+impl Recorder {
+    /// Opens the log, creating it (and saying so on standard error) when it does not exist.
+    pub fn open(db: &DbArgs, extra_orders: Vec<String>) -> Result<Self> {
+        let path = db.path()?;
+        let created = !path.exists();
+        if created {
+            eprintln!(
+                "miwake: the evidence log {} does not exist yet: creating it",
+                path.display()
+            );
+        }
+        let store = Store::open(&path)
+            .with_context(|| format!("opening the evidence log {}", path.display()))?;
+        Ok(Recorder {
+            store,
+            path,
+            created,
+            extra_orders,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True when this run created the log.
+    pub fn created(&self) -> bool {
+        self.created
+    }
+
+    pub fn order_context(&self) -> Result<OrderContext> {
+        Ok(self.store.order_context()?)
+    }
+
+    /// One message in its own transaction.
+    pub fn record(&mut self, raw: &[u8], report: &Report) -> Result<Recorded> {
+        let message = self.new_message(raw, report);
+        Ok(self.store.record(&message)?)
+    }
+
+    /// Several messages in one transaction: all of them or none.
+    pub fn record_batch<'a>(
+        &mut self,
+        messages: impl IntoIterator<Item = (&'a [u8], &'a Report)>,
+    ) -> miwake_store::Result<Vec<Recorded>> {
+        let batch: Vec<NewMessage<'a>> = messages
+            .into_iter()
+            .map(|(raw, report)| self.new_message(raw, report))
+            .collect();
+        self.store.record_batch(&batch)
+    }
+
+    fn new_message<'a>(&self, raw: &'a [u8], report: &'a Report) -> NewMessage<'a> {
+        NewMessage::new(raw, report, now_unix()).with_orders(self.extra_orders.clone())
     }
 }
 

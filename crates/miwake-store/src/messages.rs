@@ -406,6 +406,33 @@ mod tests {
     }
 
     #[test]
+    fn the_same_message_twice_in_one_batch_is_recorded_once() {
+        // `scan --record` meets the same mail in two folders within one batch.
+        let mut store = Store::open_in_memory().expect("open");
+        let raw = b"Subject: twice\r\n\r\nOrder 250-1234567-7654321 has shipped.\r\n";
+        let other = b"Subject: once\r\n\r\nHello.\r\n";
+        let report = analyzer().analyze(raw);
+        let other_report = analyzer().analyze(other);
+        let recorded = store
+            .record_batch(&[
+                NewMessage::new(raw, &report, 1),
+                NewMessage::new(other, &other_report, 1),
+                NewMessage::new(raw, &report, 1),
+            ])
+            .expect("batch");
+        let created: Vec<bool> = recorded.iter().map(|r| r.created).collect();
+        assert_eq!(created, vec![true, true, false]);
+        assert_eq!(recorded[0].id, recorded[2].id);
+        assert!(!recorded[2].verdict_added);
+        assert_eq!(store.message_count().expect("count"), 2);
+        let checks: i64 = store
+            .connection()
+            .query_row("SELECT count(*) FROM checks", [], |r| r.get(0))
+            .expect("checks");
+        assert_eq!(checks, 2);
+    }
+
+    #[test]
     fn a_failed_batch_leaves_nothing_behind() {
         let mut store = Store::open_in_memory().expect("open");
         let raw = b"hello";

@@ -2,6 +2,7 @@
 //! files, on all cores, and sum up what was found.
 
 mod output;
+mod record;
 pub(crate) mod row;
 mod summary;
 
@@ -11,13 +12,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use miwake_core::Level;
-use miwake_mailbox::{discover, scan, Entry, ScanOptions, Scanned};
+use miwake_core::analysis::orders::OrderContext;
+use miwake_core::{Analyzer, Level, Report};
+use miwake_mailbox::{discover, scan, Entry, MailMessage, ScanOptions, Scanned};
 
 use crate::cli::{OnlyArg, OutputArgs, ScanArgs};
+use crate::evidence::{add_order_findings, Recorder, ScanEvidenceArgs};
 use crate::inputs::analyzer;
 use crate::render::Style;
 use output::{Format, RowWriter};
+use record::{ForLog, LogWriter, RecordPolicy};
 use row::{MessageRow, Row, UnreadableRow};
 use summary::{HumanSummary, Summary};
 
@@ -37,13 +41,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         lang: args.lang,
         color: args.color,
     });
-    let format = if args.json {
-        Format::Json
-    } else if args.csv {
-        Format::Csv
-    } else {
-        Format::Human
-    };
+    let format = output_format(args);
     let only = match args.only {
         Some(OnlyArg::Danger) | None => Level::Danger,
         Some(OnlyArg::Caution) => Level::Caution,
@@ -56,6 +54,12 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     let threads = options
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let (mut log, record, orders) = start_recording(&args.evidence, row_filter)?;
+    let judge = Judge {
+        analyzer: &analyzer,
+        orders: orders.as_ref(),
+        record,
+    };
     install_interrupt_handler();
 
     let started = Instant::now();
@@ -76,20 +80,32 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
         &entries,
         &options,
         &STOP,
-        |scanned| judge(&analyzer, scanned),
+        |scanned| judge.judge(scanned),
         |done| {
             progress.advance(done.input_bytes);
-            summary.add(&done.result);
+            summary.add(&done.result.row);
             if write_error.is_none() {
-                if let Err(e) = writer.row(&done.result) {
+                if let Err(e) = writer.row(&done.result.row) {
                     // The reader went away (e.g. `| head`): stop scanning, report nothing more.
                     write_error = Some(e);
                     STOP.store(true, Ordering::Relaxed);
                 }
             }
+            if let Some(log) = log.as_mut() {
+                log.count(done.result.for_log);
+            }
+            if done.result.for_log == ForLog::WriterStopped {
+                // The log cannot be written: `finish` below says why.
+                STOP.store(true, Ordering::Relaxed);
+            }
         },
     )?;
     progress.finish();
+    // Everything judged so far (also after Ctrl-C or a closed pipe) is committed here.
+    summary.record = match (log, judge.record) {
+        (Some(log), Some(policy)) => Some(log.finish(policy)?),
+        _ => None,
+    };
     if let Some(e) = write_error {
         return if e.kind() == std::io::ErrorKind::BrokenPipe {
             Ok(0)
@@ -111,28 +127,100 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     })
 }
 
+fn output_format(args: &ScanArgs) -> Format {
+    if args.json {
+        Format::Json
+    } else if args.csv {
+        Format::Csv
+    } else {
+        Format::Human
+    }
+}
+
+/// With `--record`: the log (created when missing, as `check --record` does) with its writer
+/// thread, the workers' way to it, and the user's imported orders, which verdicts are then
+/// compared with, as `check` does.
+fn start_recording(
+    args: &ScanEvidenceArgs,
+    only: Option<Level>,
+) -> Result<(
+    Option<LogWriter>,
+    Option<RecordPolicy>,
+    Option<OrderContext>,
+)> {
+    if !args.record {
+        return Ok((None, None, None));
+    }
+    let recorder = Recorder::open(&args.db, Vec::new())?;
+    let orders = if args.no_orders {
+        None
+    } else {
+        Some(recorder.order_context()?)
+    };
+    let (log, policy) = LogWriter::start(recorder, only)?;
+    Ok((Some(log), Some(policy), orders))
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.downcast_ref::<std::io::Error>()
         .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
-fn judge(analyzer: &miwake_core::Analyzer, scanned: Scanned) -> Row {
-    match scanned {
-        Scanned::Message(m) => {
-            // A bug in the analysis on one hostile message must not end the scan.
-            let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                MessageRow::new(m.source.clone(), &analyzer.analyze(&m.bytes), m.truncated)
-            }));
-            match judged {
-                Ok(row) => Row::Message(Box::new(row)),
-                Err(_) => Row::Unreadable(UnreadableRow {
+/// One judged message (or unreadable file), as the workers hand it to the scan.
+struct Judged {
+    row: Row,
+    for_log: ForLog,
+}
+
+/// How the workers judge: the analysis, with `--record` the user's orders and what is kept.
+struct Judge<'a> {
+    analyzer: &'a Analyzer,
+    orders: Option<&'a OrderContext>,
+    record: Option<RecordPolicy>,
+}
+
+impl Judge<'_> {
+    fn judge(&self, scanned: Scanned) -> Judged {
+        match scanned {
+            Scanned::Message(m) => self.judge_message(m),
+            Scanned::Unreadable { source, error } => Judged {
+                row: Row::Unreadable(UnreadableRow { source, error }),
+                for_log: ForLog::NotAsked,
+            },
+        }
+    }
+
+    fn judge_message(&self, m: MailMessage) -> Judged {
+        // A bug in the analysis on one hostile message must not end the scan.
+        let analysed =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.report(&m.bytes)));
+        let Ok(report) = analysed else {
+            return Judged {
+                row: Row::Unreadable(UnreadableRow {
                     source: m.source,
                     error: "the analysis failed on this message (internal error; please report it)"
                         .into(),
                 }),
-            }
+                for_log: ForLog::NotAsked,
+            };
+        };
+        let row = MessageRow::new(m.source, &report, m.truncated);
+        let for_log = match &self.record {
+            Some(policy) => policy.keep(m.bytes, report, m.truncated),
+            None => ForLog::NotAsked,
+        };
+        Judged {
+            row: Row::Message(Box::new(row)),
+            for_log,
         }
-        Scanned::Unreadable { source, error } => Row::Unreadable(UnreadableRow { source, error }),
+    }
+
+    fn report(&self, raw: &[u8]) -> Report {
+        let mut report = self.analyzer.analyze(raw);
+        if let Some(orders) = self.orders {
+            add_order_findings(self.analyzer, orders, &mut report);
+        }
+        report
     }
 }
 

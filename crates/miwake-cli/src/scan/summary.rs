@@ -51,6 +51,26 @@ pub struct FindingCount {
     pub explanation: Localized,
 }
 
+/// What `scan --record` did with the evidence log (`"record"` in the summary line).
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct RecordSummary {
+    /// Path of the log.
+    pub database: String,
+    /// The log did not exist: this scan created it.
+    pub created: bool,
+    /// Messages added to the log.
+    pub recorded: usize,
+    /// Messages whose bytes were already in the log (from an earlier run, or a second copy in
+    /// this scan): nothing added, unless their verdict changed.
+    pub already_recorded: usize,
+    /// Of those, the ones whose verdict changed: a new verdict was added to their history.
+    pub new_verdicts: usize,
+    /// Judged but not recorded: below the `--only` level.
+    pub below_only: usize,
+    /// Judged but not recorded: longer than the scan reads, so not the original bytes.
+    pub too_large: usize,
+}
+
 /// Everything the summary says (`"type": "summary"` in `--json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -69,6 +89,9 @@ pub struct Summary {
     pub interrupted: bool,
     pub seconds: f64,
     pub threads: usize,
+    /// Only with `--record`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordSummary>,
     #[serde(skip)]
     pub listed: Vec<MessageRow>,
     #[serde(skip)]
@@ -92,6 +115,7 @@ impl Summary {
             interrupted: false,
             seconds: 0.0,
             threads,
+            record: None,
             listed: Vec::new(),
             listed_left_out: 0,
             unreadable_files: Vec::new(),
@@ -216,6 +240,7 @@ impl HumanSummary<'_> {
 
     pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
         self.write_totals(out)?;
+        self.write_record(out)?;
         self.write_kinds(out)?;
         self.write_findings(out)?;
         self.write_listed(out)?;
@@ -287,6 +312,53 @@ impl HumanSummary<'_> {
             )?;
         }
         Ok(())
+    }
+
+    fn write_record(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let Some(r) = &self.summary.record else {
+            return Ok(());
+        };
+        let log = self.paint(BOLD, self.t("証拠ログ:", "Evidence log:"));
+        match self.lang {
+            Lang::Ja => writeln!(
+                out,
+                "{log} {} 件を記録、{} 件は記録済み（うち判定が変わり追記 {} 件）",
+                r.recorded, r.already_recorded, r.new_verdicts
+            )?,
+            Lang::En => writeln!(
+                out,
+                "{log} {} recorded, {} already there ({} with a new verdict)",
+                r.recorded, r.already_recorded, r.new_verdicts
+            )?,
+        }
+        let not_recorded: Vec<String> = [
+            (r.below_only, self.t("--only 未満", "below --only")),
+            (
+                r.too_large,
+                self.t("大きすぎて全体を読まなかった", "too large to keep whole"),
+            ),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, why)| match self.lang {
+            Lang::Ja => format!("{why} {n} 件"),
+            Lang::En => format!("{n} {why}"),
+        })
+        .collect();
+        if !not_recorded.is_empty() {
+            writeln!(
+                out,
+                "  {} {}",
+                self.t("記録しなかったもの:", "not recorded:"),
+                not_recorded.join(self.t("、", ", "))
+            )?;
+        }
+        let created = if r.created {
+            self.t("（新しく作成）", " (created)")
+        } else {
+            ""
+        };
+        writeln!(out, "  {}{created}", one_line(&r.database))
     }
 
     fn write_kinds(&self, out: &mut impl Write) -> std::io::Result<()> {
