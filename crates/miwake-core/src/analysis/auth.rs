@@ -48,7 +48,7 @@ impl AuthResults {
 /// Comments `( … )` are dropped. Returns `None` when there is no authserv-id.
 pub fn parse_authentication_results(value: &str) -> Option<AuthResults> {
     let cleaned = strip_comments(value);
-    let clauses = split_outside_quotes(&cleaned, ';');
+    let clauses = split_outside_quotes(&cleaned, |c| c == ';');
     let first = clauses.first()?.split_whitespace().next()?;
     // Microsoft 365 writes no authserv-id (`spf=pass …; dmarc=fail …`): the results still
     // stand, attributed to an empty authserv-id.
@@ -80,13 +80,8 @@ pub fn parse_arc_authentication_results(value: &str) -> Option<(u32, AuthResults
 }
 
 fn parse_clause(clause: &str) -> Option<MethodResult> {
-    let mut tokens = split_outside_quotes(clause, ' ')
+    let mut tokens = split_outside_quotes(clause, |c| c == ' ' || c == '\t')
         .into_iter()
-        .flat_map(|t| {
-            split_outside_quotes(&t, '\t')
-                .into_iter()
-                .collect::<Vec<_>>()
-        })
         .filter(|t| !t.is_empty());
     let (method, result) = tokens.next()?.split_once('=').map(|(m, r)| {
         // `dkim/1=pass`: a method version is allowed after a slash.
@@ -148,26 +143,20 @@ fn strip_comments(value: &str) -> String {
     out
 }
 
-fn split_outside_quotes(value: &str, sep: char) -> Vec<String> {
+fn split_outside_quotes(value: &str, is_separator: impl Fn(char) -> bool) -> Vec<&str> {
     let mut parts = Vec::new();
-    let mut current = String::new();
+    let mut start = 0;
     let mut quoted = false;
-    for c in value.chars() {
+    for (i, c) in value.char_indices() {
         if c == '"' {
             quoted = !quoted;
-        }
-        if c == sep && !quoted {
-            parts.push(std::mem::take(&mut current));
-        } else {
-            current.push(c);
+        } else if !quoted && is_separator(c) {
+            parts.push(value[start..i].trim());
+            start = i + c.len_utf8();
         }
     }
-    parts.push(current);
+    parts.push(value[start..].trim());
     parts
-        .into_iter()
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty() || sep == ';')
-        .collect()
 }
 
 /// How the user's receiving service is recognised.
