@@ -1,0 +1,165 @@
+//! Candidate windows. Most fact patterns can only match next to a digit, and digits are a
+//! few percent of a message, so those patterns run on small windows around the digits
+//! instead of the whole text.
+//!
+//! A window is exact, not a heuristic: it holds every byte that any match touching its
+//! digits could use, and windows are merged where they overlap. So a pattern without
+//! look-around finds the same matches, in the same order, as over the whole text.
+
+use regex::{Captures, Regex};
+
+use crate::message::Span;
+
+/// Where a pattern's matches can lie around the digits they contain: in a run of `core`
+/// bytes (ASCII only) around a digit run accepted by `seed`, widened by at most `before` /
+/// `after` bytes of anything else. Every match must hold a digit run that `seed` accepts.
+pub(super) struct Reach {
+    pub seed: fn(&[u8], Span) -> bool,
+    pub core: fn(u8) -> bool,
+    pub before: usize,
+    pub after: usize,
+    /// Windows with fewer digits cannot hold a match the caller would keep.
+    pub min_digits: usize,
+}
+
+/// Any digit run.
+pub(super) fn any_run(_: &[u8], _: Span) -> bool {
+    true
+}
+
+/// Maximal runs of ASCII digits, in order; found once per text.
+pub(super) fn digit_runs(text: &str) -> Vec<Span> {
+    let bytes = text.as_bytes();
+    let mut runs = Vec::new();
+    let mut from = 0;
+    while let Some(start) = next_digit(bytes, from) {
+        let len = bytes
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        runs.push(Span::new(start, start + len));
+        from = start + len;
+    }
+    runs
+}
+
+/// Tests eight bytes at a time: a byte-by-byte search costs several instructions per byte,
+/// and digits are rare.
+fn next_digit(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    let mut words = rest.chunks_exact(8);
+    let mut offset = from;
+    for word in &mut words {
+        let Ok(array) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        if has_digit(u64::from_le_bytes(array)) {
+            return word.iter().position(u8::is_ascii_digit).map(|p| offset + p);
+        }
+        offset += 8;
+    }
+    let tail = bytes.get(offset..)?;
+    tail.iter().position(u8::is_ascii_digit).map(|p| offset + p)
+}
+
+/// Whether a byte of `word` is an ASCII digit: for each byte below 0x80 (`!word`), sets
+/// the high bit where its low seven bits are at most 0x39 and at least 0x30.
+fn has_digit(word: u64) -> bool {
+    const ONES: u64 = u64::MAX / 255;
+    const HIGH: u64 = ONES * 0x80;
+    let low = word & (ONES * 0x7f);
+    let at_most_9 = (ONES * (0x7f + 0x3a)).wrapping_sub(low);
+    let at_least_0 = low.wrapping_add(ONES * (0x7f - 0x2f));
+    at_most_9 & at_least_0 & !word & HIGH != 0
+}
+
+/// The merged windows around `runs` (digit runs of `text`) for a pattern with `reach`.
+pub(super) fn windows(text: &str, runs: &[Span], reach: &Reach) -> Vec<Span> {
+    let bytes = text.as_bytes();
+    let mut merged: Vec<Span> = Vec::new();
+    let mut digits: Vec<usize> = Vec::new();
+    let mut core_end = 0;
+    for run in runs {
+        if run.start < core_end {
+            // Inside the core run already widened: its window is the previous one.
+            if let Some(last) = digits.last_mut() {
+                *last += run.len();
+            }
+            continue;
+        }
+        if !(reach.seed)(bytes, *run) {
+            continue;
+        }
+        let core_start = run.start
+            - bytes[..run.start]
+                .iter()
+                .rev()
+                .take_while(|b| (reach.core)(**b))
+                .count();
+        core_end = run.end
+            + bytes[run.end..]
+                .iter()
+                .take_while(|b| (reach.core)(**b))
+                .count();
+        let span = Span::new(
+            floor_boundary(text, core_start.saturating_sub(reach.before)),
+            ceil_boundary(text, core_end.saturating_add(reach.after)),
+        );
+        match (merged.last_mut(), digits.last_mut()) {
+            (Some(last), Some(count)) if span.start <= last.end => {
+                last.end = last.end.max(span.end);
+                *count += run.len();
+            }
+            _ => {
+                merged.push(span);
+                digits.push(run.len());
+            }
+        }
+    }
+    let mut counts = digits.into_iter();
+    merged.retain(|_| counts.next().is_some_and(|n| n >= reach.min_digits));
+    merged
+}
+
+fn floor_boundary(text: &str, pos: usize) -> usize {
+    let mut i = pos.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(text: &str, pos: usize) -> usize {
+    let mut i = pos.min(text.len());
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// `re.find_iter` over each window, as spans of the whole text.
+pub(super) fn find_in<'a>(
+    re: &'a Regex,
+    text: &'a str,
+    windows: &'a [Span],
+) -> impl Iterator<Item = Span> + 'a {
+    windows.iter().flat_map(move |w| {
+        let hay = text.get(w.start..w.end).unwrap_or_default();
+        re.find_iter(hay)
+            .map(move |m| Span::new(w.start + m.start(), w.start + m.end()))
+    })
+}
+
+/// `re.captures_iter` over each window, with the window's offset in the whole text.
+pub(super) fn captures_in<'a>(
+    re: &'a Regex,
+    text: &'a str,
+    windows: &'a [Span],
+) -> impl Iterator<Item = (usize, Captures<'a>)> + 'a {
+    windows.iter().flat_map(move |w| {
+        let hay = text.get(w.start..w.end).unwrap_or_default();
+        re.captures_iter(hay).map(move |c| (w.start, c))
+    })
+}
