@@ -2,7 +2,7 @@
 
 use regex::{Captures, Regex};
 
-use super::windows::{captures_in, windows, Reach};
+use super::windows::{captures_in, windows, ByteSet, Reach};
 use super::{byte_after, byte_before, dedup_overlapping, re, Amount};
 use crate::message::Span;
 
@@ -30,7 +30,7 @@ const SUFFIXES: &[&str] = &[
 /// last one precedes it.
 const AMOUNT_REACH: Reach = Reach {
     seed: beside_currency,
-    core: |b| b.is_ascii_digit() || matches!(b, b',' | b'.'),
+    core: ByteSet::digits_and(false, b",."),
     before: 4,
     after: 10,
     min_digits: 1,

@@ -3,7 +3,7 @@
 use regex::Regex;
 
 use super::context::{near, Cue, Hit};
-use super::windows::{any_run, find_in, windows, Reach};
+use super::windows::{any_run, find_in, windows, ByteSet, Reach};
 use super::{
     ascii_bounded, dedup_overlapping, number_ends, number_starts, overlaps, re, Carrier, Found,
     Tracking, MAX_PER_KIND,
@@ -12,7 +12,7 @@ use crate::message::Span;
 
 const ORDER_REACH: Reach = Reach {
     seed: any_run,
-    core: |b| b.is_ascii_digit() || matches!(b, b'd' | b' ' | b'-'),
+    core: ByteSet::digits_and(false, b"d -"),
     before: 0,
     after: 0,
     min_digits: 16,
@@ -20,7 +20,7 @@ const ORDER_REACH: Reach = Reach {
 /// Shaped numbers hold nine digits or more in a row, or start "1z".
 const SHAPED_REACH: Reach = Reach {
     seed: |bytes, run| run.len() >= 9 || bytes.get(run.end) == Some(&b'z'),
-    core: |b| b.is_ascii_digit() || b.is_ascii_lowercase(),
+    core: ByteSet::digits_and(true, b""),
     before: 0,
     after: 0,
     min_digits: 1,
@@ -28,7 +28,7 @@ const SHAPED_REACH: Reach = Reach {
 /// Only numbers of 10 or more digits are classified as tracking numbers.
 const DIGITS_REACH: Reach = Reach {
     seed: any_run,
-    core: |b| b.is_ascii_digit() || matches!(b, b' ' | b'-'),
+    core: ByteSet::digits_and(false, b" -"),
     before: 0,
     after: 0,
     min_digits: 10,
@@ -36,14 +36,14 @@ const DIGITS_REACH: Reach = Reach {
 /// Phones are kept with 8 or more digits.
 const PHONE_REACH: Reach = Reach {
     seed: any_run,
-    core: |b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'(' | b')' | b'+'),
+    core: ByteSet::digits_and(false, b" -()+"),
     before: 0,
     after: 0,
     min_digits: 8,
 };
 const PLAIN_PHONE_REACH: Reach = Reach {
     seed: any_run,
-    core: |b| b.is_ascii_digit(),
+    core: ByteSet::digits_and(false, b""),
     before: 0,
     after: 0,
     min_digits: 10,

@@ -2,7 +2,7 @@
 
 use regex::{Captures, Regex};
 
-use super::windows::{find_in, windows, Reach};
+use super::windows::{find_in, windows, ByteSet, Reach};
 use super::{ascii_bounded, dedup_overlapping, number_ends, number_starts, re, Deadline, Found};
 use crate::message::Span;
 
@@ -54,23 +54,44 @@ enum DateForm {
 impl DateForm {
     /// Bytes around the digits: "令和元年" before the month (12), "月12日" after it (8);
     /// "september. " before the day (11), "th, 2024" after it (8).
-    fn reach(self) -> Reach {
-        let (seed, core, before, after): (fn(&[u8], Span) -> bool, fn(u8) -> bool, _, _) =
-            match self {
-                DateForm::Kanji => (before_month, |b| b.is_ascii_digit(), 12, 8),
-                DateForm::YearFirst => (before_year_separator, digit_or_date_separator, 0, 0),
-                DateForm::YearLast | DateForm::MonthDay => (before_slash, digit_or_slash, 0, 0),
-                DateForm::English => (after_month_name, |b| b.is_ascii_digit(), 11, 8),
-            };
-        Reach {
-            seed,
-            core,
-            before,
-            after,
-            min_digits: 1,
+    fn reach(self) -> &'static Reach {
+        match self {
+            DateForm::Kanji => &KANJI_REACH,
+            DateForm::YearFirst => &YEAR_FIRST_REACH,
+            DateForm::YearLast | DateForm::MonthDay => &SLASHED_REACH,
+            DateForm::English => &ENGLISH_REACH,
         }
     }
 }
+
+const KANJI_REACH: Reach = Reach {
+    seed: before_month,
+    core: ByteSet::digits_and(false, b""),
+    before: 12,
+    after: 8,
+    min_digits: 1,
+};
+const YEAR_FIRST_REACH: Reach = Reach {
+    seed: before_year_separator,
+    core: ByteSet::digits_and(false, b"/.-"),
+    before: 0,
+    after: 0,
+    min_digits: 1,
+};
+const SLASHED_REACH: Reach = Reach {
+    seed: before_slash,
+    core: ByteSet::digits_and(false, b"/"),
+    before: 0,
+    after: 0,
+    min_digits: 1,
+};
+const ENGLISH_REACH: Reach = Reach {
+    seed: after_month_name,
+    core: ByteSet::digits_and(false, b""),
+    before: 11,
+    after: 8,
+    min_digits: 1,
+};
 
 fn followed_by(bytes: &[u8], run: Span, words: &[&str]) -> bool {
     let rest = bytes.get(run.end..).unwrap_or_default();
@@ -113,18 +134,10 @@ fn before_month_name(bytes: &[u8], run: Span) -> bool {
         && MONTHS.iter().any(|m| after.starts_with(m.as_bytes()))
 }
 
-fn digit_or_date_separator(b: u8) -> bool {
-    b.is_ascii_digit() || matches!(b, b'/' | b'.' | b'-')
-}
-
-fn digit_or_slash(b: u8) -> bool {
-    b.is_ascii_digit() || b == b'/'
-}
-
 /// "12th of september, 2024": 21 bytes after the day.
 const ENGLISH_DAY_REACH: Reach = Reach {
     seed: before_month_name,
-    core: |b| b.is_ascii_digit(),
+    core: ByteSet::digits_and(false, b""),
     before: 0,
     after: 21,
     min_digits: 1,
@@ -133,7 +146,7 @@ const ENGLISH_DAY_REACH: Reach = Reach {
 /// "24 週間以内": 13 bytes after the number.
 const NUMERIC_DEADLINE_REACH: Reach = Reach {
     seed: |bytes, run| followed_by(bytes, run, &[" ", "時間", "日", "分", "週間"]),
-    core: |b| b.is_ascii_digit(),
+    core: ByteSet::digits_and(false, b""),
     before: 0,
     after: 13,
     min_digits: 1,
@@ -189,7 +202,7 @@ impl Time {
     pub fn dates(&self, text: &str, digits: &[Span]) -> Vec<Found> {
         let mut out = Vec::new();
         for (pattern, form) in &self.dates {
-            let windows = windows(text, digits, &form.reach());
+            let windows = windows(text, digits, form.reach());
             for m in find_in(pattern, text, &windows) {
                 if date_ok(text, m.start, m.end, *form) {
                     out.push(found(text, m.start, m.end));
@@ -286,11 +299,10 @@ impl<'t> Pending<'t> {
         }
     }
 
+    /// Only called with a match pending.
     fn take(&mut self) -> Option<Located<'t>> {
-        self.next.take().map(|m| {
-            self.searched_from = None;
-            m
-        })
+        self.searched_from = None;
+        self.next.take()
     }
 }
 

@@ -4,7 +4,7 @@ use regex::Regex;
 
 use memchr::memmem;
 
-use super::windows::{any_run, find_in, windows, Reach};
+use super::windows::{any_run, find_in, windows, ByteSet, Reach};
 use super::{
     byte_after, byte_before, dedup_overlapping, overlaps, re, Found, TextUrl, MAX_PER_KIND,
 };
@@ -13,7 +13,7 @@ use crate::message::Span;
 /// A scheme ends in "//", at most 8 bytes after its start ("hxxps[:]").
 const SCHEME_REACH: Reach = Reach {
     seed: any_run,
-    core: |_| false,
+    core: ByteSet::NONE,
     before: 8,
     after: 0,
     min_digits: 0,
@@ -23,7 +23,7 @@ const SCHEME_REACH: Reach = Reach {
 /// domain's first letter.
 const DOMAIN_REACH: Reach = Reach {
     seed: dot_before_letter,
-    core: domain_byte,
+    core: DOMAIN_BYTES,
     before: 0,
     after: 0,
     min_digits: 0,
@@ -184,18 +184,14 @@ fn domain_end(bytes: &[u8], from: usize) -> usize {
         i += 1;
     }
     let rest = bytes.get(i..).unwrap_or_default();
-    i + rest.iter().take_while(|b| domain_byte(**b)).count()
+    i + rest
+        .iter()
+        .take_while(|b| DOMAIN_BYTES.contains(**b))
+        .count()
 }
 
 /// Bytes of labels and of dots, plain or defanged ("[.]", "(dot)").
-fn domain_byte(b: u8) -> bool {
-    b.is_ascii_lowercase()
-        || b.is_ascii_digit()
-        || matches!(
-            b,
-            b'_' | b'-' | b'.' | b'[' | b']' | b'(' | b')' | b'{' | b'}'
-        )
-}
+const DOMAIN_BYTES: ByteSet = ByteSet::digits_and(true, b"_-.[](){}");
 
 /// Every "." and "dot", in order.
 fn dot_seeds(text: &str) -> Vec<Span> {

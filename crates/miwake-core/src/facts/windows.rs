@@ -15,11 +15,38 @@ use crate::message::Span;
 /// `after` bytes of anything else. Every match must hold a digit run that `seed` accepts.
 pub(super) struct Reach {
     pub seed: fn(&[u8], Span) -> bool,
-    pub core: fn(u8) -> bool,
+    pub core: ByteSet,
     pub before: usize,
     pub after: usize,
     /// Windows with fewer digits cannot hold a match the caller would keep.
     pub min_digits: usize,
+}
+
+/// A set of bytes, looked up by table: widening a window tests every byte it covers.
+pub(super) struct ByteSet([bool; 256]);
+
+impl ByteSet {
+    pub const NONE: ByteSet = ByteSet([false; 256]);
+
+    /// ASCII digits, lowercase letters when `lowercase`, and `extra`.
+    pub const fn digits_and(lowercase: bool, extra: &[u8]) -> ByteSet {
+        let mut set = [false; 256];
+        let mut b: u8 = 0;
+        while b < 128 {
+            set[b as usize] = b.is_ascii_digit() || (lowercase && b.is_ascii_lowercase());
+            b += 1;
+        }
+        let mut i = 0;
+        while i < extra.len() {
+            set[extra[i] as usize] = true;
+            i += 1;
+        }
+        ByteSet(set)
+    }
+
+    pub fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b)]
+    }
 }
 
 /// Any digit run.
@@ -96,12 +123,12 @@ pub(super) fn windows(text: &str, runs: &[Span], reach: &Reach) -> Vec<Span> {
             - bytes[..run.start]
                 .iter()
                 .rev()
-                .take_while(|b| (reach.core)(**b))
+                .take_while(|b| reach.core.contains(**b))
                 .count();
         core_end = run.end
             + bytes[run.end..]
                 .iter()
-                .take_while(|b| (reach.core)(**b))
+                .take_while(|b| reach.core.contains(**b))
                 .count();
         let span = Span::new(
             floor_boundary(text, core_start.saturating_sub(reach.before)),
