@@ -57,6 +57,8 @@ const FILE_EXTENSIONS: &[&str] = &[
 
 #[derive(Debug)]
 pub(super) struct Urls {
+    /// Any of `SPELLED_AT`.
+    spelled_at: Regex,
     scheme: Regex,
     domain: Regex,
     email: Regex,
@@ -64,7 +66,9 @@ pub(super) struct Urls {
 
 impl Urls {
     pub fn new() -> Self {
+        let spelled: Vec<String> = SPELLED_AT.iter().map(|s| regex::escape(s)).collect();
         Urls {
+            spelled_at: re(&spelled.join("|")),
             scheme: re(r"(?:h?(?:tt|xx|\*\*)ps?|fxp|ftp)(?::|\[:\]|\(:\))//"),
             domain: re(&format!(r"{LABEL}(?:{DOT}{LABEL})*{DOT}[a-z]{{2,24}}")),
             email: re(&format!(
@@ -75,7 +79,11 @@ impl Urls {
 
     pub fn emails(&self, text: &str) -> Vec<Found> {
         let mut out = Vec::new();
-        let windows = email_windows(text);
+        let windows = if self.spelled_at.is_match(text) {
+            vec![Span::new(0, text.len())]
+        } else {
+            at_windows(text)
+        };
         for span in find_in(&self.email, text, &windows) {
             let prev = byte_before(text, span.start);
             if prev.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.') {
@@ -131,15 +139,9 @@ impl Urls {
     }
 }
 
-/// Where addresses can be: around each `@`, or the whole text when one is spelled out.
-fn email_windows(text: &str) -> Vec<Span> {
+/// Around each `@`: where addresses are unless one is spelled out.
+fn at_windows(text: &str) -> Vec<Span> {
     let bytes = text.as_bytes();
-    if SPELLED_AT
-        .iter()
-        .any(|s| memmem::find(bytes, s.as_bytes()).is_some())
-    {
-        return vec![Span::new(0, text.len())];
-    }
     let mut out: Vec<Span> = Vec::new();
     for at in memchr::memchr_iter(b'@', bytes) {
         let span = Span::new(local_part_start(bytes, at), domain_end(bytes, at + 1));
