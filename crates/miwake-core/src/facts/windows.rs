@@ -190,3 +190,63 @@ pub(super) fn captures_in<'a>(
         re.captures_iter(hay).map(move |c| (w.start, c))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_digit_agrees_with_a_byte_test_for_every_byte_and_place() {
+        for filler in [b'a', b'/', b':', 0x80, 0xff] {
+            for b in 0..=255u8 {
+                for place in 0..8 {
+                    let mut word = [filler; 8];
+                    word[place] = b;
+                    assert_eq!(
+                        has_digit(u64::from_le_bytes(word)),
+                        b.is_ascii_digit(),
+                        "byte {b:#x} at {place} among {filler:#x}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn digit_runs_match_a_byte_by_byte_scan() {
+        let text = "注文 123-4567 ／ abc9 ０１ 2024年12月2日 x 12345678901234567890 end7";
+        let bytes = text.as_bytes();
+        let mut expected = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i].is_ascii_digit() {
+                let start = i;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                expected.push(Span::new(start, i));
+            } else {
+                i += 1;
+            }
+        }
+        assert_eq!(digit_runs(text), expected);
+    }
+
+    #[test]
+    fn windows_merge_and_stay_on_char_boundaries() {
+        let reach = Reach {
+            seed: any_run,
+            core: ByteSet::digits_and(false, b"-"),
+            before: 4,
+            after: 4,
+            min_digits: 1,
+        };
+        let text = "円12-34円5 ああああ 6";
+        let runs = digit_runs(text);
+        let found = windows(text, &runs, &reach);
+        for w in &found {
+            assert!(text.is_char_boundary(w.start) && text.is_char_boundary(w.end));
+        }
+        assert_eq!(found, [Span::new(0, 16), Span::new(22, 27)]);
+    }
+}
