@@ -105,8 +105,9 @@ fn has_digit(word: u64) -> bool {
 /// The merged windows around `runs` (digit runs of `text`) for a pattern with `reach`.
 pub(super) fn windows(text: &str, runs: &[Span], reach: &Reach) -> Vec<Span> {
     let bytes = text.as_bytes();
-    let mut merged: Vec<Span> = Vec::new();
-    let mut digits: Vec<usize> = Vec::new();
+    // Sized up front: growing these one window at a time cost more than the search.
+    let mut merged: Vec<Span> = Vec::with_capacity(runs.len());
+    let mut digits: Vec<usize> = Vec::with_capacity(runs.len());
     let mut core_end = 0;
     for run in runs {
         if run.start < core_end {
