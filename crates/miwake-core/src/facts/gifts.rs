@@ -15,11 +15,36 @@ const PRODUCT: &str = concat!(
     r"webmoney|ウェブマネー|bitcash|ビットキャッシュ|quo ?カード|クオカード|quo ?cards?|",
     r"itunes ?カード|itunes ?cards?|google ?play ?カード|google ?play ?cards?|vプリカ|バニラvisa",
 );
+/// Every match holds one of these: each `PRODUCT` holds one, and so do "ポイント" and
+/// "points" / "pts". Most messages hold none, and the pattern has no literal to start
+/// from, so it runs only when one is present.
+const REQUIRED: &[&str] = &[
+    "ギフト",
+    "gift",
+    "プリペイドカード",
+    "prepaid",
+    "電子マネー",
+    "webmoney",
+    "ウェブマネー",
+    "bitcash",
+    "ビットキャッシュ",
+    "quo",
+    "クオカード",
+    "itunes",
+    "google",
+    "vプリカ",
+    "バニラvisa",
+    "ポイント",
+    "points",
+    "pts",
+];
 const POINT_BRAND: &str = "paypay|楽天|rakuten|d|ponta|amazon|アマゾン|line|t|v|au|waon|nanaco";
 
 #[derive(Debug)]
 pub(super) struct Gifts {
     card: Regex,
+    /// Any of `REQUIRED`; a literal set the regex crate searches with a SIMD prefilter.
+    required: Regex,
 }
 
 impl Gifts {
@@ -28,11 +53,19 @@ impl Gifts {
             card: re(&format!(
                 r"(?:(?:{BRAND}) ?(?:の)?)?(?:{PRODUCT})|(?:(?:{POINT_BRAND}) ?)?ポイント|(?:{POINT_BRAND}|reward|bonus|loyalty|member(?:ship)?|[0-9][0-9,]*) (?:points|pts)(?-u:\b)"
             )),
+            required: re(&REQUIRED
+                .iter()
+                .map(|w| regex::escape(w))
+                .collect::<Vec<_>>()
+                .join("|")),
         }
     }
 
     pub fn find(&self, text: &str) -> Vec<Found> {
         let mut out = Vec::new();
+        if !self.required.is_match(text) {
+            return out;
+        }
         let mut pos = 0;
         while let Some(m) = self.card.find_at(text, pos) {
             let start = bounded_start(text, m.start(), m.end());
@@ -62,4 +95,23 @@ fn bounded_start(text: &str, start: usize, end: usize) -> Option<usize> {
     let rest = s.get(skip..)?.trim_start();
     let japanese = rest.chars().next().is_some_and(|c| !c.is_ascii());
     japanese.then(|| end - rest.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PRODUCT, REQUIRED};
+
+    #[test]
+    fn every_product_holds_a_required_word() {
+        for product in PRODUCT.split('|') {
+            let plain = product
+                .replace(" ?", "")
+                .replace("-?", "")
+                .replace("s?", "");
+            assert!(
+                REQUIRED.iter().any(|w| plain.contains(w)),
+                "{product} holds no word of REQUIRED"
+            );
+        }
+    }
 }

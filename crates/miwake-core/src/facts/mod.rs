@@ -8,6 +8,7 @@ mod money;
 mod numbers;
 mod time;
 mod urls;
+mod windows;
 
 #[cfg(test)]
 mod tests;
@@ -143,21 +144,23 @@ impl FactExtractor {
     /// Extract from text that is already in normalised form.
     pub fn extract_str(&self, text: &str) -> Facts {
         let mut facts = Facts::default();
-        let has_digit = text.bytes().any(|b| b.is_ascii_digit());
-        if has_digit {
+        let digits = windows::digit_runs(text);
+        if !digits.is_empty() {
             let hits = self.context.scan(text);
-            facts.order_numbers = self.numbers.orders(text);
-            facts.tracking_numbers = self.numbers.tracking(text, &hits, &facts.order_numbers);
+            facts.order_numbers = self.numbers.orders(text, &digits);
+            facts.tracking_numbers =
+                self.numbers
+                    .tracking(text, &digits, &hits, &facts.order_numbers);
             let mut taken: Vec<Span> = facts.order_numbers.iter().map(|f| f.span).collect();
             taken.extend(facts.tracking_numbers.iter().map(|t| t.span));
-            facts.phones = self.numbers.phones(text, &hits, &taken);
-            facts.amounts = self.money.amounts(text);
-            facts.dates = self.time.dates(text);
+            facts.phones = self.numbers.phones(text, &digits, &hits, &taken);
+            facts.amounts = self.money.amounts(text, &digits);
+            facts.dates = self.time.dates(text, &digits);
         }
         facts.emails = self.urls.emails(text);
         facts.urls = self.urls.urls(text, &facts.emails);
         facts.messengers = self.messengers.find(text);
-        facts.deadlines = self.time.deadlines(text);
+        facts.deadlines = self.time.deadlines(text, &digits);
         facts.gift_cards = self.gifts.find(text);
         facts
     }
@@ -217,10 +220,6 @@ fn overlaps(spans: &[Span], span: Span) -> bool {
     spans
         .iter()
         .any(|s| s.start < span.end && span.start < s.end)
-}
-
-fn span_of(m: &regex::Match<'_>) -> Span {
-    Span::new(m.start(), m.end())
 }
 
 /// Sort by position and drop items overlapping an earlier, longer-or-equal one.

@@ -2,10 +2,39 @@
 
 use regex::{Captures, Regex};
 
+use super::windows::{captures_in, windows, ByteSet, Reach};
 use super::{byte_after, byte_before, dedup_overlapping, re, Amount};
 use crate::message::Span;
 
 const NUMBER: &str = r"[0-9][0-9,]*(?:\.[0-9]+)?";
+
+/// Currencies written before / after a number, as in the pattern.
+const PREFIXES: &[&str] = &["us$", "¥", "$", "€", "£", "usd", "jpy", "eur", "gbp"];
+const SUFFIXES: &[&str] = &[
+    "万円",
+    "円",
+    "yen",
+    "usd",
+    "jpy",
+    "eur",
+    "gbp",
+    "dollar",
+    "ドル",
+    "ユーロ",
+    "ポンド",
+    "€",
+];
+
+/// A number's digits, commas and point; before it at most "us$ " (4 bytes), after it at
+/// most " ユーロ" / " ポンド" (10 bytes). Its first digit run follows the currency, or its
+/// last one precedes it.
+const AMOUNT_REACH: Reach = Reach {
+    seed: beside_currency,
+    core: ByteSet::digits_and(false, b",."),
+    before: 4,
+    after: 10,
+    min_digits: 1,
+};
 
 #[derive(Debug)]
 pub(super) struct Money {
@@ -22,10 +51,12 @@ impl Money {
         }
     }
 
-    pub fn amounts(&self, text: &str) -> Vec<Amount> {
+    /// `digits` are the text's digit runs.
+    pub fn amounts(&self, text: &str, digits: &[Span]) -> Vec<Amount> {
         let mut out = Vec::new();
-        for caps in self.amount.captures_iter(text) {
-            if let Some(a) = amount(text, &caps) {
+        let windows = windows(text, digits, &AMOUNT_REACH);
+        for (offset, caps) in captures_in(&self.amount, text, &windows) {
+            if let Some(a) = amount(text, offset, &caps) {
                 out.push(a);
             }
             if out.len() >= super::MAX_PER_KIND * 2 {
@@ -36,19 +67,37 @@ impl Money {
     }
 }
 
-fn amount(text: &str, caps: &Captures<'_>) -> Option<Amount> {
+fn beside_currency(bytes: &[u8], run: Span) -> bool {
+    let before = bytes.get(..run.start).unwrap_or_default();
+    let before = before.strip_suffix(b" ").unwrap_or(before);
+    let after = bytes.get(run.end..).unwrap_or_default();
+    let after = after.strip_prefix(b" ").unwrap_or(after);
+    let last = before.last();
+    let first = after.first();
+    PREFIXES
+        .iter()
+        .any(|p| p.as_bytes().last() == last && before.ends_with(p.as_bytes()))
+        || SUFFIXES
+            .iter()
+            .any(|s| s.as_bytes().first() == first && after.starts_with(s.as_bytes()))
+}
+
+/// `caps` are of a window starting at `offset` in `text`.
+fn amount(text: &str, offset: usize, caps: &Captures<'_>) -> Option<Amount> {
     let whole = caps.get(0)?;
+    let start = offset + whole.start();
     let (unit, number) = match (caps.name("pre"), caps.name("n1")) {
         (Some(p), Some(n)) => (p, n),
         _ => (caps.name("post")?, caps.name("n2")?),
     };
     let digits = number.as_str().trim_end_matches(',');
-    let end = if caps.name("pre").is_some() {
-        number.start() + digits.len()
-    } else {
-        whole.end()
-    };
-    if !bounded(text, whole.start(), end, unit.as_str()) {
+    let end = offset
+        + if caps.name("pre").is_some() {
+            number.start() + digits.len()
+        } else {
+            whole.end()
+        };
+    if !bounded(text, start, end, unit.as_str()) {
         return None;
     }
     let (currency, scale) = currency_of(unit.as_str())?;
@@ -56,7 +105,7 @@ fn amount(text: &str, caps: &Captures<'_>) -> Option<Amount> {
     Some(Amount {
         currency: currency.to_string(),
         value: value * scale,
-        span: Span::new(whole.start(), end),
+        span: Span::new(start, end),
     })
 }
 

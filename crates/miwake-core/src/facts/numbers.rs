@@ -3,11 +3,51 @@
 use regex::Regex;
 
 use super::context::{near, Cue, Hit};
+use super::windows::{any_run, find_in, windows, ByteSet, Reach};
 use super::{
-    ascii_bounded, dedup_overlapping, number_ends, number_starts, overlaps, re, span_of, Carrier,
-    Found, Tracking, MAX_PER_KIND,
+    ascii_bounded, dedup_overlapping, number_ends, number_starts, overlaps, re, Carrier, Found,
+    Tracking, MAX_PER_KIND,
 };
 use crate::message::Span;
+
+const ORDER_REACH: Reach = Reach {
+    seed: any_run,
+    core: ByteSet::digits_and(false, b"d -"),
+    before: 0,
+    after: 0,
+    min_digits: 16,
+};
+/// Shaped numbers hold nine digits or more in a row, or start "1z".
+const SHAPED_REACH: Reach = Reach {
+    seed: |bytes, run| run.len() >= 9 || bytes.get(run.end) == Some(&b'z'),
+    core: ByteSet::digits_and(true, b""),
+    before: 0,
+    after: 0,
+    min_digits: 1,
+};
+/// Only numbers of 10 or more digits are classified as tracking numbers.
+const DIGITS_REACH: Reach = Reach {
+    seed: any_run,
+    core: ByteSet::digits_and(false, b" -"),
+    before: 0,
+    after: 0,
+    min_digits: 10,
+};
+/// Phones are kept with 8 or more digits.
+const PHONE_REACH: Reach = Reach {
+    seed: any_run,
+    core: ByteSet::digits_and(false, b" -()+"),
+    before: 0,
+    after: 0,
+    min_digits: 8,
+};
+const PLAIN_PHONE_REACH: Reach = Reach {
+    seed: any_run,
+    core: ByteSet::digits_and(false, b""),
+    before: 0,
+    after: 0,
+    min_digits: 10,
+};
 
 #[derive(Debug)]
 pub(super) struct Numbers {
@@ -41,16 +81,19 @@ impl Numbers {
         }
     }
 
-    pub fn orders(&self, text: &str) -> Vec<Found> {
+    /// `digits` are the text's digit runs.
+    pub fn orders(&self, text: &str, digits: &[Span]) -> Vec<Found> {
         let mut out = Vec::new();
-        for m in self.order.find_iter(text) {
-            if !number_starts(text, m.start()) || !number_ends(text, m.end()) {
+        let windows = windows(text, digits, &ORDER_REACH);
+        for span in find_in(&self.order, text, &windows) {
+            if !number_starts(text, span.start) || !number_ends(text, span.end) {
                 continue;
             }
-            let value: String = m.as_str().chars().filter(|c| *c != ' ').collect();
+            let written = text.get(span.start..span.end).unwrap_or_default();
+            let value: String = written.chars().filter(|c| *c != ' ').collect();
             out.push(Found {
                 value: value.to_ascii_uppercase(),
-                span: span_of(&m),
+                span,
             });
             if out.len() >= MAX_PER_KIND {
                 break;
@@ -59,26 +102,35 @@ impl Numbers {
         out
     }
 
-    pub fn tracking(&self, text: &str, hits: &[Hit], orders: &[Found]) -> Vec<Tracking> {
+    pub fn tracking(
+        &self,
+        text: &str,
+        digits: &[Span],
+        hits: &[Hit],
+        orders: &[Found],
+    ) -> Vec<Tracking> {
         let taken: Vec<Span> = orders.iter().map(|f| f.span).collect();
         let mut out = Vec::new();
-        for m in self.shaped.find_iter(text) {
-            if !ascii_bounded(text, m.start(), m.end()) {
+        let shaped_windows = windows(text, digits, &SHAPED_REACH);
+        for span in find_in(&self.shaped, text, &shaped_windows) {
+            if !ascii_bounded(text, span.start, span.end) {
                 continue;
             }
-            if let Some(t) = classify_shaped(m.as_str(), span_of(&m), hits) {
+            let written = text.get(span.start..span.end).unwrap_or_default();
+            if let Some(t) = classify_shaped(written, span, hits) {
                 out.push(t);
             }
         }
-        for m in self.digits.find_iter(text) {
-            let span = span_of(&m);
+        let digit_windows = windows(text, digits, &DIGITS_REACH);
+        for span in find_in(&self.digits, text, &digit_windows) {
             if overlaps(&taken, span)
-                || !number_starts(text, m.start())
-                || !number_ends(text, m.end())
+                || !number_starts(text, span.start)
+                || !number_ends(text, span.end)
             {
                 continue;
             }
-            if let Some(t) = classify_digits(m.as_str(), span, hits) {
+            let written = text.get(span.start..span.end).unwrap_or_default();
+            if let Some(t) = classify_digits(written, span, hits) {
                 out.push(t);
             }
             if out.len() >= MAX_PER_KIND * 2 {
@@ -88,19 +140,20 @@ impl Numbers {
         dedup_overlapping(out, |t| t.span)
     }
 
-    pub fn phones(&self, text: &str, hits: &[Hit], taken: &[Span]) -> Vec<Found> {
+    pub fn phones(&self, text: &str, digits: &[Span], hits: &[Hit], taken: &[Span]) -> Vec<Found> {
         let mut out = Vec::new();
         let patterns = [
             (&self.phone_jp, 10..=11),
             (&self.phone_intl, 8..=15),
             (&self.phone_us, 10..=11),
         ];
-        for (pattern, digits) in patterns {
-            for m in pattern.find_iter(text) {
-                let span = span_of(&m);
-                let value = m.as_str().trim_end_matches([' ', '-']);
+        let phone_windows = windows(text, digits, &PHONE_REACH);
+        for (pattern, digit_range) in patterns {
+            for span in find_in(pattern, text, &phone_windows) {
+                let written = text.get(span.start..span.end).unwrap_or_default();
+                let value = written.trim_end_matches([' ', '-']);
                 let span = Span::new(span.start, span.start + value.len());
-                let ok = digits.contains(&digit_count(value))
+                let ok = digit_range.contains(&digit_count(value))
                     && phone_bounded(text, span)
                     && consistent_separators(value)
                     && !overlaps(taken, span);
@@ -109,13 +162,14 @@ impl Numbers {
                 }
             }
         }
-        for m in self.phone_jp_plain.find_iter(text) {
-            let span = span_of(&m);
-            let mobile = is_mobile(m.as_str());
+        let plain_windows = windows(text, digits, &PLAIN_PHONE_REACH);
+        for span in find_in(&self.phone_jp_plain, text, &plain_windows) {
+            let written = text.get(span.start..span.end).unwrap_or_default();
+            let mobile = is_mobile(written);
             let labelled = || !near(hits, span, |c| c == Cue::PhoneLabel).is_empty();
             let ok = phone_bounded(text, span) && !overlaps(taken, span) && (mobile || labelled());
             if ok {
-                out.push(found(m.as_str(), span));
+                out.push(found(written, span));
             }
         }
         dedup_overlapping(out, |f| f.span)

@@ -2,10 +2,35 @@
 
 use regex::Regex;
 
+use memchr::memmem;
+
+use super::windows::{any_run, find_in, windows, ByteSet, Reach};
 use super::{
     byte_after, byte_before, dedup_overlapping, overlaps, re, Found, TextUrl, MAX_PER_KIND,
 };
 use crate::message::Span;
+
+/// A scheme ends in "//", at most 8 bytes after its start ("hxxps[:]").
+const SCHEME_REACH: Reach = Reach {
+    seed: any_run,
+    core: ByteSet::NONE,
+    before: 8,
+    after: 0,
+    min_digits: 0,
+};
+
+/// A bare domain is a run of domain bytes holding a dot (or "[dot]") before its top-level
+/// domain's first letter.
+const DOMAIN_REACH: Reach = Reach {
+    seed: dot_before_letter,
+    core: DOMAIN_BYTES,
+    before: 0,
+    after: 0,
+    min_digits: 0,
+};
+
+/// Separators other than `@` that an address may be written with; all rare.
+const SPELLED_AT: &[&str] = &["at]", "at)", "at}", "アットマーク"];
 
 /// Written forms of a dot in defanged text.
 const DEFANGED_DOTS: &[&str] = &["[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}"];
@@ -32,6 +57,8 @@ const FILE_EXTENSIONS: &[&str] = &[
 
 #[derive(Debug)]
 pub(super) struct Urls {
+    /// Any of `SPELLED_AT`.
+    spelled_at: Regex,
     scheme: Regex,
     domain: Regex,
     email: Regex,
@@ -39,7 +66,9 @@ pub(super) struct Urls {
 
 impl Urls {
     pub fn new() -> Self {
+        let spelled: Vec<String> = SPELLED_AT.iter().map(|s| regex::escape(s)).collect();
         Urls {
+            spelled_at: re(&spelled.join("|")),
             scheme: re(r"(?:h?(?:tt|xx|\*\*)ps?|fxp|ftp)(?::|\[:\]|\(:\))//"),
             domain: re(&format!(r"{LABEL}(?:{DOT}{LABEL})*{DOT}[a-z]{{2,24}}")),
             email: re(&format!(
@@ -50,21 +79,23 @@ impl Urls {
 
     pub fn emails(&self, text: &str) -> Vec<Found> {
         let mut out = Vec::new();
-        if !text.contains('@') && !text.contains("at") && !text.contains("アットマーク") {
-            return out;
-        }
-        for m in self.email.find_iter(text) {
-            let prev = byte_before(text, m.start());
+        let windows = if self.spelled_at.is_match(text) {
+            vec![Span::new(0, text.len())]
+        } else {
+            at_windows(text)
+        };
+        for span in find_in(&self.email, text, &windows) {
+            let prev = byte_before(text, span.start);
             if prev.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.') {
                 continue;
             }
-            let next = byte_after(text, m.end());
+            let next = byte_after(text, span.end);
             if next.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-') {
                 continue;
             }
             out.push(Found {
-                value: refang_email(m.as_str()),
-                span: Span::new(m.start(), m.end()),
+                value: refang_email(text.get(span.start..span.end).unwrap_or_default()),
+                span,
             });
             if out.len() >= MAX_PER_KIND {
                 break;
@@ -78,8 +109,12 @@ impl Urls {
         if !text.contains('.') && !text.contains("dot") {
             return out;
         }
-        for m in self.scheme.find_iter(text) {
-            if let Some(u) = scheme_url(text, m.start(), m.end()) {
+        let slashes: Vec<Span> = memmem::find_iter(text.as_bytes(), b"//")
+            .map(|i| Span::new(i, i + 2))
+            .collect();
+        let scheme_windows = windows(text, &slashes, &SCHEME_REACH);
+        for m in find_in(&self.scheme, text, &scheme_windows) {
+            if let Some(u) = scheme_url(text, m.start, m.end) {
                 out.push(u);
             }
             if out.len() >= MAX_PER_KIND {
@@ -88,8 +123,8 @@ impl Urls {
         }
         let mut taken: Vec<Span> = out.iter().map(|u| u.span).collect();
         taken.extend(emails.iter().map(|e| e.span));
-        for m in self.domain.find_iter(text) {
-            let span = Span::new(m.start(), m.end());
+        let domain_windows = windows(text, &dot_seeds(text), &DOMAIN_REACH);
+        for span in find_in(&self.domain, text, &domain_windows) {
             if overlaps(&taken, span) {
                 continue;
             }
@@ -102,6 +137,85 @@ impl Urls {
         }
         dedup_overlapping(out, |u| u.span)
     }
+}
+
+/// Around each `@`: where addresses are unless one is spelled out.
+fn at_windows(text: &str) -> Vec<Span> {
+    let bytes = text.as_bytes();
+    let mut out: Vec<Span> = Vec::new();
+    for at in memchr::memchr_iter(b'@', bytes) {
+        let span = Span::new(local_part_start(bytes, at), domain_end(bytes, at + 1));
+        match out.last_mut() {
+            Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+            _ => out.push(span),
+        }
+    }
+    out
+}
+
+/// Start of "name", "name [@]", "name(@)" before the `@` at `at`.
+fn local_part_start(bytes: &[u8], at: usize) -> usize {
+    let mut i = at;
+    if i > 0 && bytes.get(i - 1).is_some_and(|b| matches!(b, b'[' | b'(')) {
+        i -= 1;
+    }
+    if i > 0 && bytes.get(i - 1) == Some(&b' ') {
+        i -= 1;
+    }
+    let local = |b: &&u8| {
+        b.is_ascii_lowercase()
+            || b.is_ascii_digit()
+            || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
+    };
+    i - bytes
+        .get(..i)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .take_while(local)
+        .count()
+}
+
+/// End of "domain", "] domain", ") domain" after the `@` ending at `from`.
+fn domain_end(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    if bytes.get(i).is_some_and(|b| matches!(b, b']' | b')')) {
+        i += 1;
+    }
+    if bytes.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let rest = bytes.get(i..).unwrap_or_default();
+    i + rest
+        .iter()
+        .take_while(|b| DOMAIN_BYTES.contains(**b))
+        .count()
+}
+
+/// Bytes of labels and of dots, plain or defanged ("[.]", "(dot)").
+const DOMAIN_BYTES: ByteSet = ByteSet::digits_and(true, b"_-.[](){}");
+
+/// Every "." and "dot", in order.
+fn dot_seeds(text: &str) -> Vec<Span> {
+    let bytes = text.as_bytes();
+    let mut seeds: Vec<Span> = memchr::memchr_iter(b'.', bytes)
+        .map(|i| Span::new(i, i + 1))
+        .chain(memmem::find_iter(bytes, b"dot").map(|i| Span::new(i, i + 3)))
+        .collect();
+    seeds.sort_unstable();
+    seeds
+}
+
+/// A dot, maybe closed by a bracket, then a letter: where a top-level domain can start.
+fn dot_before_letter(bytes: &[u8], dot: Span) -> bool {
+    let mut i = dot.end;
+    if bytes
+        .get(i)
+        .is_some_and(|b| matches!(b, b']' | b')' | b'}'))
+    {
+        i += 1;
+    }
+    bytes.get(i).is_some_and(u8::is_ascii_lowercase)
 }
 
 fn scheme_url(text: &str, start: usize, rest: usize) -> Option<TextUrl> {
@@ -177,15 +291,19 @@ struct Body {
 /// dots, stopping at spaces, quotes, unbalanced closing brackets and trailing punctuation.
 fn scan_body(text: &str, start: usize) -> Body {
     let bytes = text.as_bytes();
-    let mut out = String::new();
+    // Sized up front: growing two buffers byte by byte costs more than the scan.
+    let capacity = bytes.len().saturating_sub(start).min(256);
+    let mut out = String::with_capacity(capacity);
     let mut i = start;
     let mut defanged = false;
     let mut depth = (0usize, 0usize);
-    let mut ends = Vec::new();
+    let mut ends = Vec::with_capacity(capacity);
     while i < bytes.len() && out.len() < 4096 {
+        // Every defanged dot starts with a bracket.
+        let bracket = matches!(bytes[i], b'[' | b'(' | b'{');
         if let Some(tok) = DEFANGED_DOTS
             .iter()
-            .find(|t| bytes[i..].starts_with(t.as_bytes()))
+            .find(|t| bracket && bytes[i..].starts_with(t.as_bytes()))
         {
             out.push('.');
             defanged = true;
@@ -214,7 +332,12 @@ fn scan_body(text: &str, start: usize) -> Body {
 }
 
 fn url_byte(b: u8) -> bool {
-    b.is_ascii_graphic() && !b"<>\"'`{}|\\^".contains(&b)
+    // A match, not a slice search: this runs for every byte of every URL.
+    b.is_ascii_graphic()
+        && !matches!(
+            b,
+            b'<' | b'>' | b'"' | b'\'' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^'
+        )
 }
 
 /// Count brackets; false at a closing bracket that was never opened.
