@@ -10,7 +10,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use regex_automata::{meta, util::syntax, Anchored, Input};
+use regex_automata::{meta, util::syntax, Anchored, Input, PatternSet};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::knowledge::{KnowledgeError, Rule};
@@ -74,14 +74,52 @@ impl LazyRegex {
     }
 }
 
+/// Several validated patterns in one automaton, built the first time a message needs it.
+#[derive(Debug)]
+struct LazyRegexSet {
+    sources: Vec<String>,
+    built: OnceLock<Option<meta::Regex>>,
+}
+
+impl LazyRegexSet {
+    fn new(sources: Vec<String>) -> Self {
+        LazyRegexSet {
+            sources,
+            built: OnceLock::new(),
+        }
+    }
+
+    /// The automaton; `None` when there are no patterns or they exceed the size limit.
+    fn get(&self) -> Option<&meta::Regex> {
+        self.built
+            .get_or_init(|| {
+                if self.sources.is_empty() {
+                    return None;
+                }
+                meta::Regex::builder()
+                    .syntax(syntax::Config::new().case_insensitive(true))
+                    .configure(
+                        meta::Config::new()
+                            .match_kind(regex_automata::MatchKind::All)
+                            .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+                    )
+                    .build_many(&self.sources)
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
 #[derive(Debug)]
 pub struct ContentRules {
     /// The distinct prefix literals of every pattern that has them, cut to
     /// [`MAX_LITERAL_BYTES`]; `literal_owners[i]` are the patterns literal `i` starts.
     prefilter: Option<AhoCorasick>,
     literal_owners: Vec<Vec<usize>>,
-    /// Patterns without usable prefix literals: always run.
+    /// Patterns without usable prefix literals: they search the whole text.
     always: Vec<usize>,
+    /// All of `always` in one automaton: one pass tells which of them can match at all.
+    always_gate: LazyRegexSet,
     patterns: Vec<CompiledPattern>,
     /// Per rule: `except` patterns.
     excepts: Vec<Vec<LazyRegex>>,
@@ -140,6 +178,12 @@ impl ContentRules {
         Ok(ContentRules {
             prefilter,
             literal_owners,
+            always_gate: LazyRegexSet::new(
+                always
+                    .iter()
+                    .map(|&i| patterns[i].regex.source.clone())
+                    .collect(),
+            ),
             always,
             patterns,
             excepts,
@@ -174,7 +218,7 @@ impl ContentRules {
                 }
             }
         }
-        for &idx in &self.always {
+        for idx in self.always_that_match(text) {
             let p = &self.patterns[idx];
             if !allowed(p) {
                 continue;
@@ -194,6 +238,19 @@ impl ContentRules {
             .enumerate()
             .filter(|(_, s)| !s.is_empty())
             .map(|(rule, spans)| RuleMatch { rule, spans })
+            .collect()
+    }
+
+    /// The `always` patterns with a match somewhere in `text`.
+    fn always_that_match(&self, text: &str) -> Vec<usize> {
+        let Some(gate) = self.always_gate.get() else {
+            return self.always.clone();
+        };
+        let mut found = PatternSet::new(gate.pattern_len());
+        gate.which_overlapping_matches(&Input::new(text), &mut found);
+        found
+            .iter()
+            .filter_map(|id| self.always.get(id.as_usize()).copied())
             .collect()
     }
 
