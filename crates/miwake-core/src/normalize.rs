@@ -127,13 +127,14 @@ impl Builder {
     }
 
     /// Append ASCII bytes (no combining marks follow them) that start at `base`.
-    fn push_ascii_run(&mut self, run: &[u8], base: usize) {
+    fn push_ascii_run(&mut self, run: &str, base: usize) {
+        let bytes = run.as_bytes();
         let mut i = 0;
-        while i < run.len() {
-            let word_end = run[i..]
+        while i < bytes.len() {
+            let word_end = bytes[i..]
                 .iter()
                 .position(|&b| is_ascii_space(b))
-                .map_or(run.len(), |p| i + p);
+                .map_or(bytes.len(), |p| i + p);
             if word_end > i {
                 self.push_ascii_word(&run[i..word_end], base + i);
                 i = word_end;
@@ -144,10 +145,11 @@ impl Builder {
         }
     }
 
-    fn push_ascii_word(&mut self, word: &[u8], base: usize) {
+    fn push_ascii_word(&mut self, word: &str, base: usize) {
         self.last_space = false;
-        self.text
-            .extend(word.iter().map(|b| b.to_ascii_lowercase() as char));
+        let start = self.text.len();
+        self.text.push_str(word);
+        self.text[start..].make_ascii_lowercase();
         if self.track {
             let (lo, hi) = (base as u32, (base + word.len()) as u32);
             self.origin.extend(lo..hi);
@@ -186,7 +188,7 @@ fn run(s: &str, out: &mut Builder) {
             run_end
         };
         if bulk_end > i {
-            out.push_ascii_run(&bytes[i..bulk_end], i);
+            out.push_ascii_run(&s[i..bulk_end], i);
             i = bulk_end;
             continue;
         }
