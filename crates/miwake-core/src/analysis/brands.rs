@@ -1,6 +1,6 @@
 //! Which brand a domain belongs to, which brand a message claims, and which domains imitate one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
@@ -73,9 +73,14 @@ pub struct BrandIndex {
     /// Every owned domain, to find one written inside another host.
     owned_inside: Option<AhoCorasick>,
     owned_inside_brand: Vec<usize>,
-    cheap_tlds: Vec<String>,
+    cheap_tlds: HashSet<String>,
     /// Hosting-tenant and dynamic-DNS suffixes: a brand label there is a lookalike.
-    throwaway_suffixes: Vec<String>,
+    throwaway_suffixes: HashSet<String>,
+}
+
+/// `host` and every domain above it: `a.b.example.com`, `b.example.com`, `example.com`, `com`.
+pub fn host_suffixes(host: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(host).chain(host.match_indices('.').map(move |(i, _)| &host[i + 1..]))
 }
 
 /// True when `host` is `suffix` or a subdomain of it.
@@ -139,7 +144,7 @@ impl BrandIndex {
             lure_words: AhoCorasick::new(LURE_WORDS).ok(),
             owned_inside,
             owned_inside_brand,
-            cheap_tlds: lists.cheap_tlds.clone(),
+            cheap_tlds: lists.cheap_tlds.iter().cloned().collect(),
             throwaway_suffixes: lists
                 .hosting_links
                 .iter()
@@ -206,12 +211,13 @@ impl BrandIndex {
 
     /// Whether a host imitates a brand it does not belong to.
     pub fn lookalike(&self, host: &str) -> Option<Lookalike> {
-        if self.owner_of_host(host).is_some() {
+        let reg = registrable_domain(host);
+        if reg.as_ref().is_some_and(|r| self.owners.contains_key(r)) {
             return None;
         }
-        let reg = registrable_domain(host).unwrap_or_else(|| host.to_string());
+        let reg = reg.as_deref().unwrap_or(host);
         let tld = reg.rsplit('.').next().unwrap_or("");
-        let cheap = self.cheap_tlds.iter().any(|t| t == tld);
+        let cheap = self.cheap_tlds.contains(tld);
         let skel = skeleton(host);
         // A brand's own domain written inside another host: amazon.co.jp.evil.top.
         if let Some(brand) = self.owned_domain_inside(host) {
@@ -222,7 +228,7 @@ impl BrandIndex {
         }
         // A near miss (`amazom`) alone is weak (`finance` is one edit from `binance`);
         // next to a lure word or on a cheap TLD it is not.
-        let throwaway = self.throwaway_suffixes.iter().any(|s| host_under(host, s));
+        let throwaway = host_suffixes(host).any(|s| self.throwaway_suffixes.contains(s));
         let suspicious_setting = cheap || throwaway || self.has_lure_word(&skel);
         for label in skel.split(is_label_separator) {
             for (brand_label, brand) in &self.labels {
@@ -453,6 +459,15 @@ mod tests {
         let idx = amazon_index();
         let bytes = idx.names.as_ref().map_or(0, |ac| ac.memory_usage());
         assert!(bytes < 4 << 20, "{bytes} bytes");
+    }
+
+    #[test]
+    fn suffixes_of_a_host() {
+        let all: Vec<&str> = host_suffixes("a.b.example.com").collect();
+        assert_eq!(
+            all,
+            ["a.b.example.com", "b.example.com", "example.com", "com"]
+        );
     }
 
     #[test]
