@@ -11,6 +11,7 @@ use mail_parser::{
     MessagePartId, MimeHeaders, PartType,
 };
 
+use super::elide::{elide_binary_bodies, Elisions};
 use super::html::{html_to_text, HtmlText};
 use super::{floor_char_boundary, plain, zip, Builder};
 use crate::message::{Address, Attachment, Headers};
@@ -63,15 +64,28 @@ pub(super) fn ingest_email(input: &[u8], missing_blank: Option<usize>, out: &mut
     if !closers.is_empty() {
         input.to_mut().extend_from_slice(&closers);
     }
-    let Some(mail) = parser().parse(&input[..]) else {
-        return false;
+    let elided = elide_binary_bodies(&input);
+    let parsed_elided = elided.as_ref().and_then(|elided| {
+        let mail = parser().parse(&elided.bytes[..])?;
+        elided
+            .matches(&mail)
+            .then(|| (mail, elided.elisions(&input)))
+    });
+    let (mail, elisions) = match parsed_elided {
+        Some(parsed) => parsed,
+        None => match parser().parse(&input[..]) {
+            Some(mail) => (mail, Elisions::default()),
+            None => return false,
+        },
     };
     fill_headers(&mail, &mut out.headers);
+    out.headers.received_count += elisions.received_cut();
     if let Some(subject) = out.headers.subject.clone() {
         out.push_text(subject.trim());
     }
     let mut walker = Walker {
         out,
+        elisions,
         parts_seen: 0,
         collect: None,
     };
@@ -236,15 +250,16 @@ fn first_text(value: &HeaderValue) -> Option<String> {
     }
 }
 
-struct Walker<'b, 'l> {
+struct Walker<'b, 'l, 'e> {
     out: &'b mut Builder<'l>,
+    elisions: Elisions<'e>,
     parts_seen: usize,
     /// Inside the non-shown branch of a multipart/alternative: HTML is collected (for its
     /// links) instead of shown, text parts are skipped.
     collect: Option<Vec<HtmlText>>,
 }
 
-impl Walker<'_, '_> {
+impl Walker<'_, '_, '_> {
     fn part(&mut self, mail: &Mail, id: MessagePartId, depth: usize) {
         let Some(part) = mail.parts.get(id as usize) else {
             return;
@@ -261,8 +276,10 @@ impl Walker<'_, '_> {
             PartType::Multipart(children) => self.multipart(mail, part, children, depth),
             PartType::Text(text) => self.text_part(mail, part, text),
             PartType::Html(html) => self.html_part(mail, part, html),
-            PartType::Binary(data) | PartType::InlineBinary(data) => self.attachment(part, data),
-            PartType::Message(nested) => self.nested(part, nested, depth),
+            PartType::Binary(data) | PartType::InlineBinary(data) => {
+                self.attachment(mail, part, data)
+            }
+            PartType::Message(nested) => self.nested(mail, part, nested, depth),
         }
     }
 
@@ -332,7 +349,7 @@ impl Walker<'_, '_> {
 
     fn text_part(&mut self, mail: &Mail, part: &MessagePart, text: &str) {
         if is_attachment(part) {
-            return self.attachment(part, text.as_bytes());
+            return self.attachment(mail, part, text.as_bytes());
         }
         if self.collect.is_some() || self.out.text_full() {
             return;
@@ -343,7 +360,7 @@ impl Walker<'_, '_> {
 
     fn html_part(&mut self, mail: &Mail, part: &MessagePart, html: &str) {
         if is_attachment(part) {
-            return self.attachment(part, html.as_bytes());
+            return self.attachment(mail, part, html.as_bytes());
         }
         let html = self.body_text(mail, part, html);
         let max = self.out.limits.max_html_bytes;
@@ -366,11 +383,13 @@ impl Walker<'_, '_> {
     }
 
     /// A forwarded message: listed as an attachment, and its text shown after its headers.
-    fn nested(&mut self, part: &MessagePart, nested: &Mail, depth: usize) {
+    fn nested(&mut self, mail: &Mail, part: &MessagePart, nested: &Mail, depth: usize) {
+        let size = part.offset_end.saturating_sub(part.offset_body) as usize
+            + self.elisions.removed_within(mail, part);
         self.out.push_attachment(Attachment {
             name: part.attachment_name().map(str::to_string),
             content_type: content_type(part),
-            size: part.offset_end.saturating_sub(part.offset_body) as usize,
+            size,
             encrypted_archive: false,
             archive_entries: Vec::new(),
         });
@@ -389,21 +408,25 @@ impl Walker<'_, '_> {
         self.part(nested, 0, depth + 1);
     }
 
-    fn attachment(&mut self, part: &MessagePart, data: &[u8]) {
+    fn attachment(&mut self, mail: &Mail, part: &MessagePart, data: &[u8]) {
         let name = part.attachment_name().map(str::to_string);
         let content_type = content_type(part);
+        let elided = self.elisions.body(mail, part);
         let is_zip = content_type.contains("zip")
             || name.as_deref().is_some_and(|n| has_extension(n, ".zip"))
-            || zip::looks_like_zip(data);
-        let listing = if is_zip {
-            zip::list(data)
-        } else {
-            zip::ZipListing::default()
+            || match elided {
+                Some(body) => zip::looks_like_zip(&body.decode_prefix(4)),
+                None => zip::looks_like_zip(data),
+            };
+        let listing = match (is_zip, elided) {
+            (false, _) => zip::ZipListing::default(),
+            (true, Some(body)) => zip::list(&body.decode()),
+            (true, None) => zip::list(data),
         };
         self.out.push_attachment(Attachment {
             name,
             content_type,
-            size: data.len(),
+            size: elided.map_or(data.len(), |body| body.decoded_len),
             encrypted_archive: listing.encrypted,
             archive_entries: listing.entries,
         });
