@@ -156,6 +156,10 @@ fn missing_closing_boundaries(input: &[u8]) -> Vec<u8> {
 /// counting boundary and `Content-Type` lines first keeps a MIME bomb's cost bounded.
 fn cap_part_headers<'a>(input: &'a [u8], out: &mut Builder) -> &'a [u8] {
     let max = out.limits.max_parts.saturating_mul(4).saturating_add(64);
+    // Each counted line follows a line break: with no more breaks than the cap, nothing is cut.
+    if memchr::memchr_iter(b'\n', input).count() <= max {
+        return input;
+    }
     let mut count = 0usize;
     for nl in memchr::memchr_iter(b'\n', input) {
         let line = &input[nl + 1..];
