@@ -513,7 +513,11 @@ fn attr(value: &Option<Vec<u8>>) -> Option<String> {
 
 /// Trims like a browser does: C0 controls and spaces around, tabs and newlines anywhere.
 fn clean_href(href: &str) -> String {
-    href.trim_matches(|c: char| c <= ' ')
+    let trimmed = href.trim_matches(|c: char| c <= ' ');
+    if memchr::memchr3(b'\t', b'\n', b'\r', trimmed.as_bytes()).is_none() {
+        return trimmed.to_string();
+    }
+    trimmed
         .chars()
         .filter(|&c| !matches!(c, '\t' | '\n' | '\r'))
         .collect()
