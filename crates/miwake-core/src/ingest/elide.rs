@@ -137,7 +137,10 @@ impl Elided {
         };
         let body = root.offset_body as usize;
         let ends_field_or_block = |at: usize| {
-            root.headers.iter().any(|h| h.offset_field as usize == at)
+            // Fields are in input order: a binary search keeps many cuts cheap.
+            root.headers
+                .binary_search_by_key(&at, |h| h.offset_field as usize)
+                .is_ok()
                 || self
                     .bytes
                     .get(at..body)
@@ -208,10 +211,14 @@ impl<'a> Elisions<'a> {
         }
         // A cut body that closes the forwarded message sits just after its end offset (the
         // end is the line break before the delimiter).
-        let range = part.offset_body as usize..=(part.offset_end as usize).saturating_add(2);
+        let start = part.offset_body as usize;
+        let end = (part.offset_end as usize).saturating_add(2);
+        let from = self.regions.partition_point(|r| r.at <= start);
+        let to = self.regions.partition_point(|r| r.at <= end);
         self.regions
+            .get(from..to)
+            .unwrap_or_default()
             .iter()
-            .filter(|r| range.contains(&r.at) && r.at != *range.start())
             .filter(|r| matches!(r.cut, Cut::Body { .. }))
             .map(|r| r.original.len())
             .sum()

@@ -346,6 +346,19 @@ fn nested_message_bomb() {
     assert!(has_note(&msg, "too_deep") || has_note(&msg, "too_many_parts"));
 }
 
+#[test]
+fn many_alternating_header_fields_stay_cheap() {
+    let mut raw = String::new();
+    for _ in 0..100_000 {
+        raw.push_str("X-Spam: 1\nSubject: s\n");
+    }
+    raw.push_str("\nbody\n");
+    let start = Instant::now();
+    let msg = run(raw.as_bytes());
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(msg.headers.subject.as_deref(), Some("s"));
+}
+
 /// The report when the original is parsed; None when mail-parser panics (it debug-asserts
 /// on some truncated nestings, in debug builds only).
 fn report_without_elision(raw: &[u8]) -> Option<String> {
