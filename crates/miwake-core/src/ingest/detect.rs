@@ -98,7 +98,10 @@ fn header_block(block: &[u8]) -> Option<Option<usize>> {
                 missing_blank = Some(pos);
                 break;
             }
-            Some(_) => known |= is_known(header_name(line)?),
+            Some(_) => {
+                let name = header_name(line)?;
+                known = known || is_known(name);
+            }
         }
         pos += end + 1;
         if pos >= block.len() {
@@ -108,13 +111,18 @@ fn header_block(block: &[u8]) -> Option<Option<usize>> {
     known.then_some(missing_blank)
 }
 
+/// Longest field name accepted (a space may follow it before the colon).
+const MAX_NAME: usize = 76;
+
 /// The field name of a `Name: value` line, when it is a valid RFC 5322 field name.
 fn header_name(line: &[u8]) -> Option<&[u8]> {
-    let colon = memchr::memchr(b':', line)?;
+    // A colon further in could only follow a name that is too long.
+    let head = line.get(..MAX_NAME + 2).unwrap_or(line);
+    let colon = memchr::memchr(b':', head)?;
     let name = &line[..colon];
     let name = name.strip_suffix(b" ").unwrap_or(name);
     let valid = !name.is_empty()
-        && name.len() <= 76
+        && name.len() <= MAX_NAME
         && name.iter().all(|&b| b.is_ascii_graphic() && b != b':');
     valid.then_some(name)
 }

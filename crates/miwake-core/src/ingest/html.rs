@@ -1,6 +1,8 @@
 //! HTML to readable text, keeping every `<a href>` / `<form action>` as a [`Link`].
 
-use html5gum::{DefaultEmitter, Emitter, ForwardingEmitter, StartTag, Token, Tokenizer};
+use std::convert::Infallible;
+
+use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
 
 use crate::message::{Link, LinkOrigin, Span};
 
@@ -74,11 +76,9 @@ const BLOCKS: &[&[u8]] = &[
 /// Converts HTML to text; the text stops growing at `max_text` bytes, links at `max_links`.
 pub(super) fn html_to_text(html: &str, max_text: usize, max_links: usize) -> HtmlText {
     let mut conv = Converter::new(max_text, max_links);
-    let mut emitter = DefaultEmitter::default();
-    emitter.naively_switch_states(true);
-    for token in Tokenizer::new_with_emitter(html, QuietEmitter(emitter)).flatten() {
-        conv.token(token);
-    }
+    let emitter = ConvertingEmitter::new(&mut conv);
+    // Reading a `&str` cannot fail: the error type is `Infallible`.
+    let Ok(()) = Tokenizer::new_with_emitter(html, emitter).finish();
     conv.close_anchor();
     HtmlText {
         text: conv.out,
@@ -87,19 +87,204 @@ pub(super) fn html_to_text(html: &str, max_text: usize, max_links: usize) -> Htm
     }
 }
 
-/// The default emitter without parse errors, which we ignore anyway: validating every
-/// character for them is a large share of tokenizing time.
-struct QuietEmitter(DefaultEmitter);
+/// The attributes the converter reads; the first occurrence of a name wins, as in a browser.
+#[derive(Default)]
+struct TagAttributes {
+    href: Option<Vec<u8>>,
+    alt: Option<Vec<u8>>,
+    action: Option<Vec<u8>>,
+}
 
-impl ForwardingEmitter for QuietEmitter {
-    type Token = Token;
-
-    fn inner(&mut self) -> &mut impl Emitter<Token = Self::Token> {
-        &mut self.0
+impl TagAttributes {
+    fn slot(&mut self, name: &[u8]) -> Option<&mut Option<Vec<u8>>> {
+        match name {
+            b"href" => Some(&mut self.href),
+            b"alt" => Some(&mut self.alt),
+            b"action" => Some(&mut self.action),
+            _ => None,
+        }
     }
+
+    fn clear(&mut self) {
+        self.href = None;
+        self.alt = None;
+        self.action = None;
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TagKind {
+    Start,
+    End,
+}
+
+/// Feeds tokens straight into the converter: no token allocations, errors ignored, and only
+/// the values of the attributes the converter reads are kept.
+///
+/// Text is handed over at the same points as html5gum's callback emitter flushes it (before a
+/// tag, comment or doctype, and at the end); tag names drive the same naive state switches.
+struct ConvertingEmitter<'c> {
+    conv: &'c mut Converter,
+    text: Vec<u8>,
+    tag_kind: Option<TagKind>,
+    tag_name: Vec<u8>,
+    last_start_tag: Vec<u8>,
+    attributes: TagAttributes,
+    attribute_name: Vec<u8>,
+    attribute_value: Vec<u8>,
+}
+
+impl<'c> ConvertingEmitter<'c> {
+    fn new(conv: &'c mut Converter) -> Self {
+        ConvertingEmitter {
+            conv,
+            text: Vec::new(),
+            tag_kind: None,
+            tag_name: Vec::new(),
+            last_start_tag: Vec::new(),
+            attributes: TagAttributes::default(),
+            attribute_name: Vec::new(),
+            attribute_value: Vec::new(),
+        }
+    }
+
+    fn flush_text(&mut self) {
+        if self.text.is_empty() {
+            return;
+        }
+        match std::str::from_utf8(&self.text) {
+            Ok(text) => self.conv.string(text),
+            Err(_) => self.conv.string(&String::from_utf8_lossy(&self.text)),
+        }
+        self.text.clear();
+    }
+
+    /// Only start tags' attributes are read; values are kept only for names the converter reads.
+    fn attribute_wanted(&mut self) -> bool {
+        self.tag_kind == Some(TagKind::Start)
+            && self.attributes.slot(&self.attribute_name).is_some()
+    }
+
+    fn finish_attribute(&mut self) {
+        if self.tag_kind == Some(TagKind::Start) {
+            if let Some(slot @ None) = self.attributes.slot(&self.attribute_name) {
+                *slot = Some(std::mem::take(&mut self.attribute_value));
+            }
+        }
+        self.attribute_name.clear();
+        self.attribute_value.clear();
+    }
+}
+
+impl Emitter for ConvertingEmitter<'_> {
+    type Token = Infallible;
 
     fn should_emit_errors(&mut self) -> bool {
         false
+    }
+
+    fn set_last_start_tag(&mut self, last_start_tag: Option<&[u8]>) {
+        self.last_start_tag.clear();
+        self.last_start_tag
+            .extend_from_slice(last_start_tag.unwrap_or_default());
+    }
+
+    fn emit_eof(&mut self) {
+        self.flush_text();
+    }
+
+    fn emit_error(&mut self, _error: Error) {}
+
+    fn pop_token(&mut self) -> Option<Infallible> {
+        None
+    }
+
+    fn emit_string(&mut self, s: &[u8]) {
+        self.text.extend_from_slice(s);
+    }
+
+    fn init_start_tag(&mut self) {
+        self.tag_name.clear();
+        self.tag_kind = Some(TagKind::Start);
+        self.attributes.clear();
+    }
+
+    fn init_end_tag(&mut self) {
+        self.tag_name.clear();
+        self.tag_kind = Some(TagKind::End);
+        self.attributes.clear();
+    }
+
+    fn init_comment(&mut self) {
+        self.flush_text();
+    }
+
+    fn emit_current_tag(&mut self) -> Option<State> {
+        self.finish_attribute();
+        self.flush_text();
+        match self.tag_kind {
+            Some(TagKind::Start) => {
+                if !self.tag_name.is_empty() {
+                    self.last_start_tag.clear();
+                    self.last_start_tag.extend_from_slice(&self.tag_name);
+                }
+                self.conv.start_tag(&self.tag_name, &self.attributes);
+            }
+            Some(TagKind::End) => {
+                self.last_start_tag.clear();
+                self.conv.end_tag(&self.tag_name);
+            }
+            None => {}
+        }
+        naive_next_state(&self.last_start_tag)
+    }
+
+    fn emit_current_comment(&mut self) {}
+
+    fn emit_current_doctype(&mut self) {}
+
+    fn set_self_closing(&mut self) {}
+
+    fn set_force_quirks(&mut self) {}
+
+    fn push_tag_name(&mut self, s: &[u8]) {
+        self.tag_name.extend_from_slice(s);
+    }
+
+    fn push_comment(&mut self, _s: &[u8]) {}
+
+    fn push_doctype_name(&mut self, _s: &[u8]) {}
+
+    fn init_doctype(&mut self) {
+        self.flush_text();
+    }
+
+    fn init_attribute(&mut self) {
+        self.finish_attribute();
+    }
+
+    fn push_attribute_name(&mut self, s: &[u8]) {
+        self.attribute_name.extend_from_slice(s);
+    }
+
+    fn push_attribute_value(&mut self, s: &[u8]) {
+        if self.attribute_wanted() {
+            self.attribute_value.extend_from_slice(s);
+        }
+    }
+
+    fn set_doctype_public_identifier(&mut self, _value: &[u8]) {}
+
+    fn set_doctype_system_identifier(&mut self, _value: &[u8]) {}
+
+    fn push_doctype_public_identifier(&mut self, _s: &[u8]) {}
+
+    fn push_doctype_system_identifier(&mut self, _s: &[u8]) {}
+
+    fn current_is_appropriate_end_tag_token(&mut self) -> bool {
+        self.tag_kind == Some(TagKind::End)
+            && !self.last_start_tag.is_empty()
+            && self.last_start_tag == self.tag_name
     }
 }
 
@@ -137,19 +322,14 @@ impl Converter {
         }
     }
 
-    fn token(&mut self, token: Token) {
-        match token {
-            Token::StartTag(tag) => self.start_tag(&tag),
-            Token::EndTag(tag) => self.end_tag(&tag.name),
-            Token::String(s) if self.hidden.is_none() && !self.in_head => {
-                self.text(&String::from_utf8_lossy(&s.value));
-            }
-            _ => {}
+    /// Text between tags: shown unless inside a hidden element or the head.
+    fn string(&mut self, s: &str) {
+        if self.hidden.is_none() && !self.in_head {
+            self.text(s);
         }
     }
 
-    fn start_tag(&mut self, tag: &StartTag<()>) {
-        let name: &[u8] = &tag.name;
+    fn start_tag(&mut self, name: &[u8], attributes: &TagAttributes) {
         if self.hidden.is_some() {
             return;
         }
@@ -170,12 +350,12 @@ impl Converter {
         match name {
             b"br" => self.line_break(),
             b"td" | b"th" => self.pending_space = true,
-            b"a" => self.open_anchor(tag),
-            b"area" => self.area(tag),
-            b"img" => self.image(tag),
+            b"a" => self.open_anchor(attributes),
+            b"area" => self.area(attributes),
+            b"img" => self.image(attributes),
             b"form" => {
                 self.block();
-                self.form(tag);
+                self.form(attributes);
             }
             _ if BLOCKS.contains(&name) => self.block(),
             _ => {}
@@ -239,8 +419,10 @@ impl Converter {
         }
     }
 
-    fn image(&mut self, tag: &StartTag<()>) {
-        let Some(alt) = attr(tag, b"alt") else { return };
+    fn image(&mut self, attributes: &TagAttributes) {
+        let Some(alt) = attr(&attributes.alt) else {
+            return;
+        };
         let alt = alt.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
         if alt.is_empty() {
             return;
@@ -258,9 +440,9 @@ impl Converter {
         }
     }
 
-    fn open_anchor(&mut self, tag: &StartTag<()>) {
+    fn open_anchor(&mut self, attributes: &TagAttributes) {
         self.close_anchor();
-        let Some(href) = attr(tag, b"href").map(|h| clean_href(&h)) else {
+        let Some(href) = attr(&attributes.href).map(|h| clean_href(&h)) else {
             return;
         };
         if href.is_empty() || href.starts_with('#') {
@@ -293,18 +475,18 @@ impl Converter {
         self.add_link(anchor.href, text, LinkOrigin::HtmlAnchor, span);
     }
 
-    fn area(&mut self, tag: &StartTag<()>) {
-        let Some(href) = attr(tag, b"href").map(|h| clean_href(&h)) else {
+    fn area(&mut self, attributes: &TagAttributes) {
+        let Some(href) = attr(&attributes.href).map(|h| clean_href(&h)) else {
             return;
         };
         if !href.is_empty() && !href.starts_with('#') {
-            let text = attr(tag, b"alt").unwrap_or_default().trim().to_string();
+            let text = attr(&attributes.alt).unwrap_or_default().trim().to_string();
             self.add_link(href, text, LinkOrigin::HtmlAnchor, None);
         }
     }
 
-    fn form(&mut self, tag: &StartTag<()>) {
-        let Some(action) = attr(tag, b"action").map(|a| clean_href(&a)) else {
+    fn form(&mut self, attributes: &TagAttributes) {
+        let Some(action) = attr(&attributes.action).map(|a| clean_href(&a)) else {
             return;
         };
         if !action.is_empty() {
@@ -324,14 +506,18 @@ impl Converter {
     }
 }
 
-fn attr(tag: &StartTag<()>, name: &[u8]) -> Option<String> {
-    let value = tag.attributes.get(name)?;
-    Some(String::from_utf8_lossy(&value.value).into_owned())
+fn attr(value: &Option<Vec<u8>>) -> Option<String> {
+    let value = value.as_deref()?;
+    Some(String::from_utf8_lossy(value).into_owned())
 }
 
 /// Trims like a browser does: C0 controls and spaces around, tabs and newlines anywhere.
 fn clean_href(href: &str) -> String {
-    href.trim_matches(|c: char| c <= ' ')
+    let trimmed = href.trim_matches(|c: char| c <= ' ');
+    if memchr::memchr3(b'\t', b'\n', b'\r', trimmed.as_bytes()).is_none() {
+        return trimmed.to_string();
+    }
+    trimmed
         .chars()
         .filter(|&c| !matches!(c, '\t' | '\n' | '\r'))
         .collect()
@@ -409,6 +595,17 @@ mod tests {
                 ("https://phish.example/post", LinkOrigin::HtmlForm)
             ]
         );
+    }
+
+    #[test]
+    fn first_attribute_wins_and_empty_values_count() {
+        let h = conv(
+            r#"<a class=x href="https://a.example/" href="https://b.example/">a</a><img alt>"#,
+        );
+        assert_eq!(h.links[0].href, "https://a.example/");
+        let h = conv(r#"<a href>x</a><area href="https://c.example/" alt="C" ALT="D">"#);
+        assert_eq!(h.links.len(), 1);
+        assert_eq!(h.links[0].text, "C");
     }
 
     #[test]

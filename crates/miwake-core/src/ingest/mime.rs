@@ -11,6 +11,7 @@ use mail_parser::{
     MessagePartId, MimeHeaders, PartType,
 };
 
+use super::elide::{elide_binary_bodies, Elisions};
 use super::html::{html_to_text, HtmlText};
 use super::{floor_char_boundary, plain, zip, Builder};
 use crate::message::{Address, Attachment, Headers};
@@ -63,20 +64,47 @@ pub(super) fn ingest_email(input: &[u8], missing_blank: Option<usize>, out: &mut
     if !closers.is_empty() {
         input.to_mut().extend_from_slice(&closers);
     }
-    let Some(mail) = parser().parse(&input[..]) else {
-        return false;
+    let elided = elide(&input);
+    let parsed_elided = elided.as_ref().and_then(|elided| {
+        let mail = parser().parse(&elided.bytes[..])?;
+        elided
+            .matches(&mail)
+            .then(|| (mail, elided.elisions(&input)))
+    });
+    let (mail, elisions) = match parsed_elided {
+        Some(parsed) => parsed,
+        None => match parser().parse(&input[..]) {
+            Some(mail) => (mail, Elisions::default()),
+            None => return false,
+        },
     };
     fill_headers(&mail, &mut out.headers);
+    out.headers.received_count += elisions.received_cut();
     if let Some(subject) = out.headers.subject.clone() {
         out.push_text(subject.trim());
     }
     let mut walker = Walker {
         out,
+        elisions,
         parts_seen: 0,
         collect: None,
     };
     walker.part(&mail, 0, 0);
     true
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Lets tests compare the parse of the elided copy with that of the original.
+    pub(super) static NO_ELISION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn elide(input: &[u8]) -> Option<super::elide::Elided> {
+    #[cfg(test)]
+    if NO_ELISION.with(std::cell::Cell::get) {
+        return None;
+    }
+    elide_binary_bodies(input)
 }
 
 /// Closing delimiters (`--boundary--`) that a truncated or sloppy message never wrote,
@@ -128,6 +156,10 @@ fn missing_closing_boundaries(input: &[u8]) -> Vec<u8> {
 /// counting boundary and `Content-Type` lines first keeps a MIME bomb's cost bounded.
 fn cap_part_headers<'a>(input: &'a [u8], out: &mut Builder) -> &'a [u8] {
     let max = out.limits.max_parts.saturating_mul(4).saturating_add(64);
+    // Each counted line follows a line break: with no more breaks than the cap, nothing is cut.
+    if memchr::memchr_iter(b'\n', input).count() <= max {
+        return input;
+    }
     let mut count = 0usize;
     for nl in memchr::memchr_iter(b'\n', input) {
         let line = &input[nl + 1..];
@@ -236,15 +268,16 @@ fn first_text(value: &HeaderValue) -> Option<String> {
     }
 }
 
-struct Walker<'b, 'l> {
+struct Walker<'b, 'l, 'e> {
     out: &'b mut Builder<'l>,
+    elisions: Elisions<'e>,
     parts_seen: usize,
     /// Inside the non-shown branch of a multipart/alternative: HTML is collected (for its
     /// links) instead of shown, text parts are skipped.
     collect: Option<Vec<HtmlText>>,
 }
 
-impl Walker<'_, '_> {
+impl Walker<'_, '_, '_> {
     fn part(&mut self, mail: &Mail, id: MessagePartId, depth: usize) {
         let Some(part) = mail.parts.get(id as usize) else {
             return;
@@ -261,8 +294,10 @@ impl Walker<'_, '_> {
             PartType::Multipart(children) => self.multipart(mail, part, children, depth),
             PartType::Text(text) => self.text_part(mail, part, text),
             PartType::Html(html) => self.html_part(mail, part, html),
-            PartType::Binary(data) | PartType::InlineBinary(data) => self.attachment(part, data),
-            PartType::Message(nested) => self.nested(part, nested, depth),
+            PartType::Binary(data) | PartType::InlineBinary(data) => {
+                self.attachment(mail, part, data)
+            }
+            PartType::Message(nested) => self.nested(mail, part, nested, depth),
         }
     }
 
@@ -332,7 +367,7 @@ impl Walker<'_, '_> {
 
     fn text_part(&mut self, mail: &Mail, part: &MessagePart, text: &str) {
         if is_attachment(part) {
-            return self.attachment(part, text.as_bytes());
+            return self.attachment(mail, part, text.as_bytes());
         }
         if self.collect.is_some() || self.out.text_full() {
             return;
@@ -343,7 +378,7 @@ impl Walker<'_, '_> {
 
     fn html_part(&mut self, mail: &Mail, part: &MessagePart, html: &str) {
         if is_attachment(part) {
-            return self.attachment(part, html.as_bytes());
+            return self.attachment(mail, part, html.as_bytes());
         }
         let html = self.body_text(mail, part, html);
         let max = self.out.limits.max_html_bytes;
@@ -366,11 +401,13 @@ impl Walker<'_, '_> {
     }
 
     /// A forwarded message: listed as an attachment, and its text shown after its headers.
-    fn nested(&mut self, part: &MessagePart, nested: &Mail, depth: usize) {
+    fn nested(&mut self, mail: &Mail, part: &MessagePart, nested: &Mail, depth: usize) {
+        let size = part.offset_end.saturating_sub(part.offset_body) as usize
+            + self.elisions.removed_within(mail, part);
         self.out.push_attachment(Attachment {
             name: part.attachment_name().map(str::to_string),
             content_type: content_type(part),
-            size: part.offset_end.saturating_sub(part.offset_body) as usize,
+            size,
             encrypted_archive: false,
             archive_entries: Vec::new(),
         });
@@ -389,21 +426,25 @@ impl Walker<'_, '_> {
         self.part(nested, 0, depth + 1);
     }
 
-    fn attachment(&mut self, part: &MessagePart, data: &[u8]) {
+    fn attachment(&mut self, mail: &Mail, part: &MessagePart, data: &[u8]) {
         let name = part.attachment_name().map(str::to_string);
         let content_type = content_type(part);
+        let elided = self.elisions.body(mail, part);
         let is_zip = content_type.contains("zip")
             || name.as_deref().is_some_and(|n| has_extension(n, ".zip"))
-            || zip::looks_like_zip(data);
-        let listing = if is_zip {
-            zip::list(data)
-        } else {
-            zip::ZipListing::default()
+            || match elided {
+                Some(body) => zip::looks_like_zip(&body.decode_prefix(4)),
+                None => zip::looks_like_zip(data),
+            };
+        let listing = match (is_zip, elided) {
+            (false, _) => zip::ZipListing::default(),
+            (true, Some(body)) => zip::list(&body.decode()),
+            (true, None) => zip::list(data),
         };
         self.out.push_attachment(Attachment {
             name,
             content_type,
-            size: data.len(),
+            size: elided.map_or(data.len(), |body| body.decoded_len),
             encrypted_archive: listing.encrypted,
             archive_entries: listing.entries,
         });

@@ -3,6 +3,7 @@
 //! Everything here is bounded by [`Limits`]: hostile input is the normal case.
 
 mod detect;
+mod elide;
 mod html;
 mod mime;
 mod plain;

@@ -346,8 +346,83 @@ fn nested_message_bomb() {
     assert!(has_note(&msg, "too_deep") || has_note(&msg, "too_many_parts"));
 }
 
+#[test]
+fn many_alternating_header_fields_stay_cheap() {
+    let mut raw = String::new();
+    for _ in 0..100_000 {
+        raw.push_str("X-Spam: 1\nSubject: s\n");
+    }
+    raw.push_str("\nbody\n");
+    let start = Instant::now();
+    let msg = run(raw.as_bytes());
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(msg.headers.subject.as_deref(), Some("s"));
+}
+
+/// The report when the original is parsed; None when mail-parser panics (it debug-asserts
+/// on some truncated nestings, in debug builds only).
+fn report_without_elision(raw: &[u8]) -> Option<String> {
+    mime::NO_ELISION.with(|off| off.set(true));
+    let report = std::panic::catch_unwind(|| serde_json::to_string(&run(raw)).ok());
+    mime::NO_ELISION.with(|off| off.set(false));
+    report.ok().flatten()
+}
+
+/// Pieces of e-mails where cutting headers or base64 bodies could go wrong.
+fn email_piece() -> impl Strategy<Value = String> {
+    let image = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA";
+    prop_oneof![
+        Just("Received: from a\n\tby b\n".to_string()),
+        Just("DKIM-Signature: v=1;\n b=abc\n".to_string()),
+        Just("X-Spam: yes\n".to_string()),
+        Just("From: A <a@b.example>\n".to_string()),
+        Just("Subject: hi\n".to_string()),
+        Just("Content-Type: multipart/mixed; boundary=b\n".to_string()),
+        Just("Content-Type: multipart/alternative; boundary=bb\n".to_string()),
+        Just("Content-Type: message/rfc822\n".to_string()),
+        Just("Content-Type: image/png; name=a.png\n".to_string()),
+        Just("Content-Type: application/octet-stream; name=a.zip\n".to_string()),
+        Just("Content-Type: text/html\n".to_string()),
+        Just("Content-Transfer-Encoding: base64\n".to_string()),
+        Just("\n".to_string()),
+        Just("\r\n".to_string()),
+        Just("--b\n".to_string()),
+        Just("--bb\n".to_string()),
+        Just("--b--\n".to_string()),
+        Just("--bb--\n".to_string()),
+        Just(format!("{image}\n")),
+        Just(format!("{image}\n{image}\n{image}\n{image}\n")),
+        Just(format!("{image}=\n{image}\n{image}\n{image}\n")),
+        Just(format!("UEsDBBQAAAAIAA{image}\n{image}\n{image}\n{image}\n")),
+        Just("<p>hi <a href=\"https://x.example/\">x</a></p>\n".to_string()),
+        Just(format!(
+            "--b\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\n{image}\n{image}\n{image}\n{image}\n"
+        )),
+        Just(format!(
+            "--bb\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n{image}\r\n{image}\r\n{image}\r\n{image}\r\n"
+        )),
+        Just("--b\nContent-Type: message/rfc822\n\nFrom: c@d.example\nContent-Type: multipart/mixed; boundary=bb\n\n".to_string()),
+        Just("a-b --c\n".to_string()),
+        Just("  folded\n".to_string()),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn cutting_before_parsing_changes_nothing(
+        pieces in proptest::collection::vec(email_piece(), 1..40),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut raw = String::from("From: x@y.example\nContent-Type: multipart/mixed; boundary=b\n");
+        raw.extend(pieces);
+        let raw = &raw.as_bytes()[..cut.index(raw.len() + 1)];
+        let whole = report_without_elision(raw);
+        prop_assume!(whole.is_some());
+        let elided = serde_json::to_string(&run(raw)).expect("serialises");
+        prop_assert_eq!(Some(elided), whole);
+    }
 
     #[test]
     fn never_panics_on_bytes(raw in proptest::collection::vec(any::<u8>(), 0..2048)) {

@@ -1,0 +1,727 @@
+//! What mail-parser need not read, cut out before it parses: top-level header fields we never
+//! look at, and base64 bodies of binary attachments.
+//!
+//! Anti-spam and signature headers are often half of a message, and mail-parser scans every
+//! byte of them; images and documents need only their name, type and size, yet were decoded.
+//! A line scan finds both: whole header fields by name, and bodies that follow a `--`
+//! delimiter line and headers declaring a binary type in base64, and hold only base64 lines up
+//! to the next `--` line. mail-parser gets a copy without them: each such part then parses with
+//! an empty body at the same place. The decoded size is counted exactly as mail-parser would
+//! decode, and the few bodies whose bytes are needed (ZIP archives) are decoded from the
+//! original. Cut `Received` fields are counted.
+//!
+//! [`Elided::matches`] checks the parse against the cuts; when any cut did not land where
+//! expected, the caller parses the original instead.
+
+use std::ops::Range;
+
+use mail_parser::{Encoding, Message as Mail, MessagePart, PartType};
+
+/// Bodies shorter than this are left in: cutting them saves little.
+const MIN_ELIDED: usize = 256;
+
+/// Top-level types mail-parser keeps as binary (never text, multipart or message).
+const BINARY_TYPES: &[&[u8]] = &[
+    b"image/",
+    b"application/",
+    b"audio/",
+    b"video/",
+    b"font/",
+    b"model/",
+];
+
+/// The input with some base64 bodies cut out, and where they were.
+pub(super) struct Elided {
+    pub bytes: Vec<u8>,
+    regions: Vec<Region>,
+}
+
+/// What was cut, for the attachments' sizes and contents.
+#[derive(Default, Clone, Copy)]
+pub(super) struct Elisions<'a> {
+    original: &'a [u8],
+    copy: &'a [u8],
+    regions: &'a [Region],
+}
+
+struct Region {
+    /// Where the cut bytes were, in the elided copy.
+    at: usize,
+    /// The cut bytes in the original.
+    original: Range<usize>,
+    cut: Cut,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    /// Top-level header fields, of which this many `Received`.
+    Headers { received: usize },
+    /// A binary part's base64 body.
+    Body { decoded_len: usize },
+}
+
+/// Top-level header fields that are read (besides every `Content-*` field); the rest are cut.
+const KEPT_HEADERS: &[&[u8]] = &[
+    b"from",
+    b"sender",
+    b"reply-to",
+    b"to",
+    b"subject",
+    b"date",
+    b"message-id",
+    b"return-path",
+    b"authentication-results",
+    b"arc-authentication-results",
+    b"list-id",
+    b"list-unsubscribe",
+    b"x-amazon-mail-relay-type",
+    b"mime-version",
+];
+
+/// Longest header name considered: a longer "name" ends the scan.
+const MAX_HEADER_NAME: usize = 128;
+
+/// An attachment body that was cut out: its encoded text and decoded length.
+#[derive(Clone, Copy)]
+pub(super) struct ElidedBody<'a> {
+    encoded: &'a [u8],
+    pub decoded_len: usize,
+}
+
+/// The copy to parse, or None when nothing is worth cutting.
+pub(super) fn elide_binary_bodies(input: &[u8]) -> Option<Elided> {
+    let regions = find_regions(input);
+    if regions.is_empty() {
+        return None;
+    }
+    let removed: usize = regions.iter().map(|r| r.original.len()).sum();
+    let mut bytes = Vec::with_capacity(input.len() - removed);
+    let mut copied = 0;
+    let mut located = Vec::with_capacity(regions.len());
+    for mut region in regions {
+        bytes.extend_from_slice(&input[copied..region.original.start]);
+        region.at = bytes.len();
+        copied = region.original.end;
+        located.push(region);
+    }
+    bytes.extend_from_slice(&input[copied..]);
+    Some(Elided {
+        bytes,
+        regions: located,
+    })
+}
+
+impl Elided {
+    /// The cuts, once the parse of `bytes` matched them; `original` is the uncut input.
+    pub fn elisions<'a>(&'a self, original: &'a [u8]) -> Elisions<'a> {
+        Elisions {
+            original,
+            copy: &self.bytes,
+            regions: &self.regions,
+        }
+    }
+
+    /// True when every header cut ends where a field or the header block ends, every body cut
+    /// is exactly the (now empty) body of a binary base64 part, and no other part's body spans
+    /// a cut: then the parse equals that of the original, bar what was cut.
+    pub fn matches(&self, mail: &Mail) -> bool {
+        let mut matched = 0;
+        self.header_cuts_match(mail)
+            && self.check_parts(mail, &mut matched)
+            && matched == self.body_cuts()
+    }
+
+    fn header_cuts_match(&self, mail: &Mail) -> bool {
+        let Some(root) = mail.parts.first() else {
+            return false;
+        };
+        let body = root.offset_body as usize;
+        let ends_field_or_block = |at: usize| {
+            // Fields are in input order: a binary search keeps many cuts cheap.
+            root.headers
+                .binary_search_by_key(&at, |h| h.offset_field as usize)
+                .is_ok()
+                || self
+                    .bytes
+                    .get(at..body)
+                    .is_some_and(|blank| blank == b"\n" || blank == b"\r\n")
+        };
+        self.regions
+            .iter()
+            .filter(|r| matches!(r.cut, Cut::Headers { .. }))
+            .all(|r| ends_field_or_block(r.at))
+    }
+
+    fn body_cuts(&self) -> usize {
+        self.regions
+            .iter()
+            .filter(|r| matches!(r.cut, Cut::Body { .. }))
+            .count()
+    }
+
+    fn check_parts(&self, mail: &Mail, matched: &mut usize) -> bool {
+        for part in &mail.parts {
+            match &part.body {
+                PartType::Multipart(_) => {}
+                PartType::Message(nested) if is_inline(mail, nested) => {
+                    if !self.check_parts(nested, matched) {
+                        return false;
+                    }
+                }
+                _ if is_elided_part(part)
+                    && body_region_at(&self.regions, part.offset_body).is_some() =>
+                {
+                    *matched += 1;
+                }
+                _ => {
+                    let (start, end) = (part.offset_body as usize, part.offset_end as usize);
+                    if self.first_region_from(start).is_some_and(|r| r.at <= end) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    fn first_region_from(&self, start: usize) -> Option<&Region> {
+        let i = self.regions.partition_point(|r| r.at < start);
+        self.regions.get(i)
+    }
+}
+
+impl<'a> Elisions<'a> {
+    /// The cut body of `part`, when `mail` was parsed from the elided copy and this part's
+    /// body was cut.
+    pub fn body(&self, mail: &Mail, part: &MessagePart) -> Option<ElidedBody<'a>> {
+        if !self.is_top(mail) || !is_elided_part(part) {
+            return None;
+        }
+        let (region, decoded_len) = body_region_at(self.regions, part.offset_body)?;
+        Some(ElidedBody {
+            encoded: self.original.get(region.original.clone())?,
+            decoded_len,
+        })
+    }
+
+    /// Bytes cut out of `part` (a forwarded message in `mail`), to report its original size.
+    pub fn removed_within(&self, mail: &Mail, part: &MessagePart) -> usize {
+        if !self.is_top(mail) {
+            return 0;
+        }
+        // A cut body that closes the forwarded message sits just after its end offset (the
+        // end is the line break before the delimiter).
+        let start = part.offset_body as usize;
+        let end = (part.offset_end as usize).saturating_add(2);
+        let from = self.regions.partition_point(|r| r.at <= start);
+        let to = self.regions.partition_point(|r| r.at <= end);
+        self.regions
+            .get(from..to)
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| matches!(r.cut, Cut::Body { .. }))
+            .map(|r| r.original.len())
+            .sum()
+    }
+
+    /// `Received` fields cut from the top-level header.
+    pub fn received_cut(&self) -> usize {
+        self.regions
+            .iter()
+            .map(|r| match r.cut {
+                Cut::Headers { received } => received,
+                Cut::Body { .. } => 0,
+            })
+            .sum()
+    }
+
+    /// Whether `mail` reads the elided copy (the message or a forwarded one inside it).
+    fn is_top(&self, mail: &Mail) -> bool {
+        !self.regions.is_empty() && std::ptr::eq(mail.raw_message().as_ptr(), self.copy.as_ptr())
+    }
+}
+
+impl ElidedBody<'_> {
+    /// The decoded body, as mail-parser would have decoded it.
+    pub fn decode(&self) -> Vec<u8> {
+        decode(self.encoded, usize::MAX)
+    }
+
+    /// The first `n` decoded bytes (fewer when the body is shorter).
+    pub fn decode_prefix(&self, n: usize) -> Vec<u8> {
+        decode(self.encoded, n)
+    }
+}
+
+/// The body cut at `at`, with its decoded length.
+fn body_region_at(regions: &[Region], at: u32) -> Option<(&Region, usize)> {
+    let i = regions
+        .binary_search_by_key(&(at as usize), |r| r.at)
+        .ok()?;
+    let region = regions.get(i)?;
+    match region.cut {
+        Cut::Body { decoded_len } => Some((region, decoded_len)),
+        Cut::Headers { .. } => None,
+    }
+}
+
+/// A forwarded message parsed in place (not from a decoded body) reads the same bytes.
+fn is_inline(parent: &Mail, nested: &Mail) -> bool {
+    std::ptr::eq(parent.raw_message().as_ptr(), nested.raw_message().as_ptr())
+}
+
+/// What a cut body parses as: an empty, well-formed base64 binary part.
+fn is_elided_part(part: &MessagePart) -> bool {
+    let empty_binary = match &part.body {
+        PartType::Binary(data) | PartType::InlineBinary(data) => data.is_empty(),
+        _ => false,
+    };
+    empty_binary
+        && part.encoding == Encoding::Base64
+        && !part.is_encoding_problem
+        && part.offset_body == part.offset_end
+}
+
+/// What is worth cutting, in order (`at` still unset).
+fn find_regions(input: &[u8]) -> Vec<Region> {
+    let mut regions = Vec::new();
+    let mut pos = header_cuts(input, &mut regions);
+    let delimiter = memchr::memmem::Finder::new(b"\n--");
+    // From the line break before `pos`, so that a delimiter line starting at `pos` is found.
+    while let Some(found) = input
+        .get(pos.saturating_sub(1)..)
+        .and_then(|rest| delimiter.find(rest))
+    {
+        let line_start = pos.saturating_sub(1) + found + 1;
+        let Some(line) = line_at(input, line_start) else {
+            break;
+        };
+        let (next, region) = part_after_delimiter(input, line.end);
+        regions.extend(region);
+        pos = next.max(line.end);
+    }
+    regions
+}
+
+/// Adds runs of unread top-level header fields; returns where the header scan stopped.
+///
+/// A run ends where a kept field starts, or at the blank line; at anything unusual (a line
+/// that is no `Name: value` field, the end of input) the scan stops and the open run is kept.
+fn header_cuts(input: &[u8], regions: &mut Vec<Region>) -> usize {
+    let mut pos = 0;
+    let mut run: Option<(usize, usize)> = None;
+    while let Some(line) = line_at(input, pos) {
+        let text = &input[line.clone()];
+        if text == b"\n" || text == b"\r\n" {
+            regions.extend(run.map(|(start, received)| header_region(start..pos, received)));
+            return line.end;
+        }
+        let Some(name) = field_name(text) else {
+            return pos;
+        };
+        let Some(end) = field_end(input, line.end) else {
+            return pos;
+        };
+        if is_kept_header(name) {
+            regions.extend(
+                run.take()
+                    .map(|(start, received)| header_region(start..pos, received)),
+            );
+        } else {
+            let (_, received) = run.get_or_insert((pos, 0));
+            *received += usize::from(name.eq_ignore_ascii_case(b"received"));
+        }
+        pos = end;
+    }
+    pos
+}
+
+fn header_region(original: Range<usize>, received: usize) -> Region {
+    Region {
+        at: 0,
+        original,
+        cut: Cut::Headers { received },
+    }
+}
+
+/// The field name of a header line, when it is a token (no spaces) followed by a colon.
+fn field_name(line: &[u8]) -> Option<&[u8]> {
+    let colon = memchr::memchr(b':', line.get(..=MAX_HEADER_NAME).unwrap_or(line))?;
+    let name = &line[..colon];
+    // Without spaces, mail-parser's name for the field is exactly this one, lower-cased.
+    (!name.is_empty() && name.iter().all(u8::is_ascii_graphic)).then_some(name)
+}
+
+/// Where the field whose first line ends at `pos` ends: after its continuation lines (those
+/// starting with a space or tab). None when the input ends inside the field.
+fn field_end(input: &[u8], mut pos: usize) -> Option<usize> {
+    if input.get(pos.checked_sub(1)?) != Some(&b'\n') {
+        return None;
+    }
+    while matches!(input.get(pos), Some(b' ' | b'\t')) {
+        let line = line_at(input, pos)?;
+        if input.get(line.end - 1) != Some(&b'\n') {
+            return None;
+        }
+        pos = line.end;
+    }
+    Some(pos)
+}
+
+fn is_kept_header(name: &[u8]) -> bool {
+    starts_with_ignore_case(name, b"content-")
+        || KEPT_HEADERS
+            .iter()
+            .any(|kept| kept.eq_ignore_ascii_case(name))
+}
+
+/// Reads the part starting at `start` (just after a delimiter line): where to go on scanning,
+/// and its body when it is worth cutting.
+fn part_after_delimiter(input: &[u8], start: usize) -> (usize, Option<Region>) {
+    let mut headers = PartHeaders::default();
+    let mut pos = start;
+    while let Some(line) = line_at(input, pos) {
+        let text = &input[line.clone()];
+        if text.starts_with(b"--") {
+            return (pos, None);
+        }
+        pos = line.end;
+        if text == b"\n" || text == b"\r\n" {
+            return if headers.binary_base64() {
+                base64_body(input, pos)
+            } else {
+                (pos, None)
+            };
+        }
+        headers.read(text);
+    }
+    (pos, None)
+}
+
+#[derive(Default)]
+struct PartHeaders {
+    base64: bool,
+    binary: bool,
+}
+
+impl PartHeaders {
+    fn read(&mut self, line: &[u8]) {
+        if let Some(value) = header_value(line, b"content-transfer-encoding:") {
+            self.base64 = value.trim_ascii().eq_ignore_ascii_case(b"base64");
+        } else if let Some(value) = header_value(line, b"content-type:") {
+            let value = value.trim_ascii_start();
+            self.binary = BINARY_TYPES
+                .iter()
+                .any(|t| starts_with_ignore_case(value, t))
+                && !contains_ignore_case(value, b"zip");
+        }
+    }
+
+    fn binary_base64(&self) -> bool {
+        self.base64 && self.binary
+    }
+}
+
+/// Scans a base64 body from `start` to the next line starting with `--`: where scanning goes
+/// on, and the body when it is clean base64 and long enough.
+fn base64_body(input: &[u8], start: usize) -> (usize, Option<Region>) {
+    let mut counter = DecodedLen::default();
+    let end = start + counter.feed(input.get(start..).unwrap_or_default());
+    let at_line_start = end == start || input.get(end - 1) == Some(&b'\n');
+    if !at_line_start || input.get(end..end + 2) != Some(b"--") {
+        // Not base64 up to a delimiter: mail-parser would not end the part cleanly.
+        return (end, None);
+    }
+    let region = (end - start >= MIN_ELIDED).then_some(Region {
+        at: 0,
+        original: start..end,
+        cut: Cut::Body {
+            decoded_len: counter.len,
+        },
+    });
+    (end, region)
+}
+
+/// The line starting at `pos`, with its line break.
+fn line_at(input: &[u8], pos: usize) -> Option<Range<usize>> {
+    let rest = input.get(pos..).filter(|r| !r.is_empty())?;
+    let len = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+    Some(pos..pos + len)
+}
+
+fn header_value<'l>(line: &'l [u8], name: &[u8]) -> Option<&'l [u8]> {
+    line.get(..name.len())
+        .filter(|head| head.eq_ignore_ascii_case(name))
+        .and_then(|_| line.get(name.len()..))
+}
+
+fn starts_with_ignore_case(value: &[u8], prefix: &[u8]) -> bool {
+    value
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+fn contains_ignore_case(value: &[u8], needle: &[u8]) -> bool {
+    value
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+const OTHER: u8 = 0;
+const ALPHABET: u8 = 1;
+const PAD: u8 = 2;
+const SPACE: u8 = 3;
+
+static CLASS: [u8; 256] = class_table();
+
+const fn class_table() -> [u8; 256] {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => ALPHABET,
+            b'=' => PAD,
+            b' ' | b'\t' | b'\r' | b'\n' => SPACE,
+            _ => OTHER,
+        };
+        b += 1;
+    }
+    table
+}
+
+fn sextet(b: u8) -> u32 {
+    u32::from(match b {
+        b'A'..=b'Z' => b - b'A',
+        b'a'..=b'z' => b - b'a' + 26,
+        b'0'..=b'9' => b - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    })
+}
+
+/// Bytes checked at once on the fast path.
+const CHUNK: usize = 32;
+
+/// Per byte: 1 for a base64 character, 0 for whitespace, and more than a chunk's worth of
+/// characters for anything else, so that one sum both counts and validates a chunk.
+static WEIGHT: [u16; 256] = weight_table();
+
+const OTHER_WEIGHT: u16 = CHUNK as u16 + 1;
+
+const fn weight_table() -> [u16; 256] {
+    let class = class_table();
+    let mut table = [OTHER_WEIGHT; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match class[b] {
+            ALPHABET => 1,
+            SPACE => 0,
+            _ => OTHER_WEIGHT,
+        };
+        b += 1;
+    }
+    table
+}
+
+/// The number of base64 characters in `chunk`, when it holds only those and whitespace.
+fn count_clean_chunk(chunk: &[u8; CHUNK]) -> Option<usize> {
+    let sum: u16 = chunk.iter().map(|&b| WEIGHT[usize::from(b)]).sum();
+    (sum <= CHUNK as u16).then_some(usize::from(sum))
+}
+
+/// Counts decoded bytes the way mail-parser's MIME base64 decoder produces them.
+#[derive(Default)]
+struct DecodedLen {
+    /// Characters of the current 4-character group seen so far.
+    group: usize,
+    len: usize,
+}
+
+impl DecodedLen {
+    /// Counts `bytes` up to the first one that is not base64, padding or whitespace; returns
+    /// how many were counted.
+    fn feed(&mut self, bytes: &[u8]) -> usize {
+        let mut chunks = bytes.chunks_exact(CHUNK);
+        let mut counted = 0;
+        for chunk in &mut chunks {
+            let clean = <&[u8; CHUNK]>::try_from(chunk)
+                .ok()
+                .and_then(count_clean_chunk);
+            let used = match clean {
+                Some(chars) => {
+                    self.add(chars);
+                    CHUNK
+                }
+                None => self.feed_bytewise(chunk),
+            };
+            counted += used;
+            if used < CHUNK {
+                return counted;
+            }
+        }
+        counted + self.feed_bytewise(chunks.remainder())
+    }
+
+    fn feed_bytewise(&mut self, bytes: &[u8]) -> usize {
+        for (i, &b) in bytes.iter().enumerate() {
+            match CLASS[usize::from(b)] {
+                ALPHABET => self.add(1),
+                SPACE => {}
+                PAD => self.pad(),
+                _ => return i,
+            }
+        }
+        bytes.len()
+    }
+
+    fn add(&mut self, chars: usize) {
+        let total = self.group + chars;
+        self.len += total / 4 * 3;
+        self.group = total % 4;
+    }
+
+    /// mail-parser's padding: an open group yields its first byte (one or two characters in)
+    /// or its first two bytes (three characters in), then a new group starts.
+    fn pad(&mut self) {
+        self.len += match self.group {
+            1 | 2 => 1,
+            3 => 2,
+            _ => 0,
+        };
+        self.group = 0;
+    }
+}
+
+/// Decodes a cut body (base64, padding and whitespace only), up to `max` bytes.
+fn decode(encoded: &[u8], max: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity((encoded.len() / 4 * 3).min(max));
+    let mut chunk = 0u32;
+    let mut group = 0;
+    for &b in encoded {
+        if out.len() >= max {
+            break;
+        }
+        match CLASS[usize::from(b)] {
+            ALPHABET => {
+                chunk = chunk << 6 | sextet(b);
+                group += 1;
+                if group == 4 {
+                    out.extend_from_slice(&chunk.to_be_bytes()[1..]);
+                    chunk = 0;
+                    group = 0;
+                }
+            }
+            PAD => {
+                match group {
+                    1 => out.push((chunk << 2) as u8),
+                    2 => out.push((chunk >> 4) as u8),
+                    3 => out.extend_from_slice(&[(chunk >> 10) as u8, (chunk >> 2) as u8]),
+                    _ => {}
+                }
+                chunk = 0;
+                group = 0;
+            }
+            _ => {}
+        }
+    }
+    out.truncate(max);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed_body(encoded: &str) -> Vec<u8> {
+        let raw = format!(
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\n\
+             Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n\
+             {encoded}\n--b--\n"
+        );
+        let mail = mail_parser::MessageParser::new()
+            .parse(raw.as_bytes())
+            .expect("parses");
+        match &mail.parts[1].body {
+            PartType::Binary(data) => data.to_vec(),
+            other => panic!("not binary: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn length_and_decoding_match_mail_parser() {
+        for encoded in [
+            "",
+            "QQ",
+            "QQ==",
+            "QUI=",
+            "QUJD",
+            "Q=",
+            "QUJDRA",
+            "QU JD\r\nRA==",
+            "QQ==QUJD",
+            "Q=QUI=QUJ",
+            "UEsDBBQAAAAIAA==",
+        ] {
+            let expected = parsed_body(encoded);
+            let mut counter = DecodedLen::default();
+            assert_eq!(counter.feed(encoded.as_bytes()), encoded.len());
+            assert_eq!(counter.len, expected.len(), "{encoded:?}");
+            assert_eq!(
+                decode(encoded.as_bytes(), usize::MAX),
+                expected,
+                "{encoded:?}"
+            );
+            assert_eq!(
+                decode(encoded.as_bytes(), 2),
+                expected[..expected.len().min(2)]
+            );
+        }
+    }
+
+    #[test]
+    fn cuts_binary_bodies_only() {
+        let image = "iVBORw0KGgo".repeat(40);
+        let raw = format!(
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n\
+             hello\n--b\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\n\
+             {image}\n{image}\n--b\nContent-Type: application/zip\n\
+             Content-Transfer-Encoding: base64\n\n{image}\n--b--\n"
+        );
+        let elided = elide_binary_bodies(raw.as_bytes()).expect("an image to cut");
+        assert_eq!(elided.regions.len(), 1);
+        assert_eq!(elided.bytes.len(), raw.len() - 2 * (image.len() + 1));
+        let mail = mail_parser::MessageParser::new()
+            .parse(&elided.bytes[..])
+            .expect("parses");
+        assert!(elided.matches(&mail));
+        let elisions = elided.elisions(raw.as_bytes());
+        let body = elisions.body(&mail, &mail.parts[2]).expect("cut body");
+        assert_eq!(body.decoded_len, parsed_body(&image).len() * 2);
+    }
+
+    #[test]
+    fn cuts_unread_header_fields_and_counts_received() {
+        let raw = "Received: from a\n\tby b\nDKIM-Signature: v=1;\n b=xyz\nFrom: A <a@b.example>\n\
+                   Received: from c\nX-Spam: yes\nSubject: hi\nX-Last: 1\n folded\n\nbody\n";
+        let elided = elide_binary_bodies(raw.as_bytes()).expect("headers to cut");
+        let text = String::from_utf8(elided.bytes.clone()).expect("utf-8");
+        assert_eq!(text, "From: A <a@b.example>\nSubject: hi\n\nbody\n");
+        let mail = mail_parser::MessageParser::new()
+            .parse(&elided.bytes[..])
+            .expect("parses");
+        assert!(elided.matches(&mail));
+        assert_eq!(elided.elisions(raw.as_bytes()).received_cut(), 2);
+    }
+
+    #[test]
+    fn dirty_or_unterminated_bodies_stay() {
+        let image = "iVBORw0KGgo".repeat(40);
+        for body in [format!("{image}\n{image}!\n--b--\n"), format!("{image}\n")] {
+            let raw = format!(
+                "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: image/png\n\
+                 Content-Transfer-Encoding: base64\n\n{body}"
+            );
+            assert!(elide_binary_bodies(raw.as_bytes()).is_none(), "{body}");
+        }
+    }
+}
