@@ -64,14 +64,29 @@ impl LazyRegex {
     fn get(&self) -> Option<&meta::Regex> {
         self.built
             .get_or_init(|| {
-                meta::Regex::builder()
-                    .syntax(syntax::Config::new().case_insensitive(true))
-                    .configure(meta::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
-                    .build(&self.source)
-                    .ok()
+                build_case_insensitive(
+                    std::slice::from_ref(&self.source),
+                    regex_automata::MatchKind::LeftmostFirst,
+                )
             })
             .as_ref()
     }
+}
+
+/// One automaton for `sources`; `None` if they exceed the size limit.
+fn build_case_insensitive(
+    sources: &[String],
+    kind: regex_automata::MatchKind,
+) -> Option<meta::Regex> {
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().case_insensitive(true))
+        .configure(
+            meta::Config::new()
+                .match_kind(kind)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+        )
+        .build_many(sources)
+        .ok()
 }
 
 /// Several validated patterns in one automaton, built the first time a message needs it.
@@ -96,15 +111,7 @@ impl LazyRegexSet {
                 if self.sources.is_empty() {
                     return None;
                 }
-                meta::Regex::builder()
-                    .syntax(syntax::Config::new().case_insensitive(true))
-                    .configure(
-                        meta::Config::new()
-                            .match_kind(regex_automata::MatchKind::All)
-                            .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
-                    )
-                    .build_many(&self.sources)
-                    .ok()
+                build_case_insensitive(&self.sources, regex_automata::MatchKind::All)
             })
             .as_ref()
     }

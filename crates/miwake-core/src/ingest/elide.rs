@@ -60,7 +60,8 @@ enum Cut {
     Body { decoded_len: usize },
 }
 
-/// Top-level header fields that are read (besides every `Content-*` field); the rest are cut.
+/// Top-level header fields that `mime::fill_headers` reads (besides every `Content-*` field);
+/// the rest are cut. A field read there must be listed here.
 const KEPT_HEADERS: &[&[u8]] = &[
     b"from",
     b"sender",
@@ -450,9 +451,9 @@ fn line_at(input: &[u8], pos: usize) -> Option<Range<usize>> {
 }
 
 fn header_value<'l>(line: &'l [u8], name: &[u8]) -> Option<&'l [u8]> {
-    line.get(..name.len())
-        .filter(|head| head.eq_ignore_ascii_case(name))
-        .and_then(|_| line.get(name.len()..))
+    starts_with_ignore_case(line, name)
+        .then(|| line.get(name.len()..))
+        .flatten()
 }
 
 fn starts_with_ignore_case(value: &[u8], prefix: &[u8]) -> bool {
