@@ -10,7 +10,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use regex_automata::{meta, util::syntax, Anchored, Input, PatternSet};
+use regex_automata::util::pool::Pool;
+use regex_automata::{hybrid, meta, nfa::thompson, util::syntax, Anchored, Input, PatternSet};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::knowledge::{KnowledgeError, Rule};
@@ -37,17 +38,25 @@ struct CompiledPattern {
     regex: LazyRegex,
 }
 
-/// A validated pattern whose automaton is built the first time a message needs it:
+/// A validated pattern whose automata are built the first time a message needs them:
 /// most of the several hundred patterns never run for a given message, and building
 /// them all up front would cost the CLI a second per start.
+///
+/// Most searches start where the prefilter saw a literal, so they need only where a match
+/// ends: a forward lazy DFA answers that, without the reverse automaton, literal prefilter
+/// and other engines a full regex builds (most of the first-use cost of a pattern).
 #[derive(Debug)]
 struct LazyRegex {
     source: String,
-    built: OnceLock<Option<meta::Regex>>,
+    /// Which per-thread cache in [`SearchCaches`] belongs to `forward`.
+    slot: usize,
+    forward: OnceLock<Option<hybrid::dfa::DFA>>,
+    /// For searches that must find where a match starts, and whenever `forward` cannot answer.
+    full: OnceLock<Option<meta::Regex>>,
 }
 
 impl LazyRegex {
-    fn new(pattern: &str) -> Result<Self, String> {
+    fn new(pattern: &str, slot: usize) -> Result<Self, String> {
         let source = prepare(pattern);
         regex_syntax::ParserBuilder::new()
             .case_insensitive(true)
@@ -56,13 +65,15 @@ impl LazyRegex {
             .map_err(|e| e.to_string())?;
         Ok(LazyRegex {
             source,
-            built: OnceLock::new(),
+            slot,
+            forward: OnceLock::new(),
+            full: OnceLock::new(),
         })
     }
 
-    /// The automaton; `None` only if the validated pattern exceeds the size limit.
-    fn get(&self) -> Option<&meta::Regex> {
-        self.built
+    /// The full automaton; `None` only if the validated pattern exceeds the size limit.
+    fn full(&self) -> Option<&meta::Regex> {
+        self.full
             .get_or_init(|| {
                 build_case_insensitive(
                     std::slice::from_ref(&self.source),
@@ -71,7 +82,64 @@ impl LazyRegex {
             })
             .as_ref()
     }
+
+    fn forward(&self) -> Option<&hybrid::dfa::DFA> {
+        self.forward
+            .get_or_init(|| build_forward(&self.source))
+            .as_ref()
+    }
+
+    /// Where the leftmost-first match that starts exactly at `at` ends.
+    fn match_end_from(&self, caches: &mut SearchCaches, text: &str, at: usize) -> Option<usize> {
+        let input = Input::new(text).range(at..).anchored(Anchored::Yes);
+        if let Some(dfa) = self.forward() {
+            let cache = caches.for_slot(self.slot, dfa);
+            if let Ok(found) = dfa.try_search_fwd(cache, &input) {
+                return found.map(|m| m.offset());
+            }
+        }
+        self.full()?.search(&input).map(|m| m.end())
+    }
+
+    fn is_match(&self, caches: &mut SearchCaches, haystack: &str) -> bool {
+        let input = Input::new(haystack).earliest(true);
+        if let Some(dfa) = self.forward() {
+            let cache = caches.for_slot(self.slot, dfa);
+            if let Ok(found) = dfa.try_search_fwd(cache, &input) {
+                return found.is_some();
+            }
+        }
+        self.full().is_some_and(|r| r.is_match(input))
+    }
 }
+
+/// A forward-only lazy DFA for `source`; `None` if the pattern needs what a lazy DFA
+/// lacks (e.g. a Unicode word boundary) or exceeds the size limit.
+fn build_forward(source: &str) -> Option<hybrid::dfa::DFA> {
+    hybrid::dfa::DFA::builder()
+        .syntax(syntax::Config::new().case_insensitive(true))
+        .thompson(thompson::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
+        .configure(hybrid::dfa::Config::new().match_kind(regex_automata::MatchKind::LeftmostFirst))
+        .build(source)
+        .ok()
+}
+
+/// One thread's lazy DFA caches, one slot per pattern, created on first use.
+#[derive(Debug, Default)]
+struct SearchCaches {
+    slots: Vec<Option<hybrid::dfa::Cache>>,
+}
+
+impl SearchCaches {
+    fn for_slot(&mut self, slot: usize, dfa: &hybrid::dfa::DFA) -> &mut hybrid::dfa::Cache {
+        if self.slots.len() <= slot {
+            self.slots.resize_with(slot + 1, || None);
+        }
+        self.slots[slot].get_or_insert_with(|| dfa.create_cache())
+    }
+}
+
+type CachePool = Pool<SearchCaches, fn() -> SearchCaches>;
 
 /// One automaton for `sources`; `None` if they exceed the size limit.
 fn build_case_insensitive(
@@ -132,6 +200,8 @@ pub struct ContentRules {
     excepts: Vec<Vec<LazyRegex>>,
     windows: Vec<usize>,
     needs_brand_claim: Vec<bool>,
+    /// Per-thread lazy DFA caches of `patterns` and `excepts`.
+    caches: CachePool,
 }
 
 /// Word boundaries in the rules mean ASCII word boundaries: Unicode `\b` keeps the regex
@@ -150,9 +220,14 @@ impl ContentRules {
         let mut owners_by_literal: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
         let mut always = Vec::new();
         let mut excepts = Vec::with_capacity(rules.len());
+        let mut next_slot = 0;
+        let mut lazy = |rule: &Rule, p: &str| {
+            next_slot += 1;
+            LazyRegex::new(p, next_slot - 1).map_err(|e| pattern_error(rule, p, e))
+        };
         for (i, rule) in rules.iter().enumerate() {
             for p in rule.patterns.all() {
-                let regex = LazyRegex::new(p).map_err(|e| pattern_error(rule, p, e))?;
+                let regex = lazy(rule, p)?;
                 match prefix_literals(p) {
                     Some(lits) => {
                         for literal in lits {
@@ -169,7 +244,7 @@ impl ContentRules {
             let ex = rule
                 .except
                 .all()
-                .map(|p| LazyRegex::new(p).map_err(|e| pattern_error(rule, p, e)))
+                .map(|p| lazy(rule, p))
                 .collect::<Result<Vec<_>, _>>()?;
             excepts.push(ex);
         }
@@ -196,6 +271,7 @@ impl ContentRules {
             excepts,
             windows: rules.iter().map(|r| r.except_window).collect(),
             needs_brand_claim: rules.iter().map(|r| r.needs_brand_claim).collect(),
+            caches: Pool::new(SearchCaches::default),
         })
     }
 
@@ -203,6 +279,7 @@ impl ContentRules {
     pub fn matches(&self, text: &str, brand_claimed: bool) -> Vec<RuleMatch> {
         let mut spans: Vec<Vec<Span>> = vec![Vec::new(); self.excepts.len()];
         let mut next_start = vec![0usize; self.patterns.len()];
+        let mut caches = self.caches.get();
         let allowed = |p: &CompiledPattern| brand_claimed || !self.needs_brand_claim[p.rule];
         if let Some(ac) = &self.prefilter {
             for hit in ac.find_overlapping_iter(text) {
@@ -215,12 +292,10 @@ impl ContentRules {
                     {
                         continue;
                     }
-                    let input = Input::new(text)
-                        .range(hit.start()..)
-                        .anchored(Anchored::Yes);
-                    if let Some(m) = p.regex.get().and_then(|r| r.search(&input)) {
-                        next_start[idx] = m.end().max(hit.start() + 1);
-                        self.keep(p.rule, text, Span::new(m.start(), m.end()), &mut spans);
+                    if let Some(end) = p.regex.match_end_from(&mut caches, text, hit.start()) {
+                        next_start[idx] = end.max(hit.start() + 1);
+                        let span = Span::new(hit.start(), end);
+                        self.keep(p.rule, text, span, &mut spans, &mut caches);
                     }
                 }
             }
@@ -230,14 +305,15 @@ impl ContentRules {
             if !allowed(p) {
                 continue;
             }
-            let Some(regex) = p.regex.get() else {
+            let Some(regex) = p.regex.full() else {
                 continue;
             };
             for m in regex.find_iter(text) {
                 if spans[p.rule].len() >= MAX_EVIDENCE_PER_RULE {
                     break;
                 }
-                self.keep(p.rule, text, Span::new(m.start(), m.end()), &mut spans);
+                let span = Span::new(m.start(), m.end());
+                self.keep(p.rule, text, span, &mut spans, &mut caches);
             }
         }
         spans
@@ -262,19 +338,26 @@ impl ContentRules {
     }
 
     /// Record a match unless an `except` pattern around it cancels it or it repeats a span.
-    fn keep(&self, rule: usize, text: &str, span: Span, spans: &mut [Vec<Span>]) {
+    fn keep(
+        &self,
+        rule: usize,
+        text: &str,
+        span: Span,
+        spans: &mut [Vec<Span>],
+        caches: &mut SearchCaches,
+    ) {
         let list = &mut spans[rule];
         if list.len() < MAX_EVIDENCE_PER_RULE
             && !list
                 .iter()
                 .any(|s| s.start < span.end && span.start < s.end)
-            && !self.excepted(rule, text, span)
+            && !self.excepted(rule, text, span, caches)
         {
             list.push(span);
         }
     }
 
-    fn excepted(&self, rule: usize, text: &str, span: Span) -> bool {
+    fn excepted(&self, rule: usize, text: &str, span: Span, caches: &mut SearchCaches) -> bool {
         let excepts = &self.excepts[rule];
         if excepts.is_empty() {
             return false;
@@ -283,9 +366,7 @@ impl ContentRules {
         let start = floor_char_boundary(text, span.start.saturating_sub(window));
         let end = ceil_char_boundary(text, (span.end + window).min(text.len()));
         let around = &text[start..end];
-        excepts
-            .iter()
-            .any(|r| r.get().is_some_and(|r| r.is_match(around)))
+        excepts.iter().any(|r| r.is_match(caches, around))
     }
 }
 
