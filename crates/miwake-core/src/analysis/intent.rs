@@ -1,6 +1,6 @@
 //! What kind of message this is: the guide's patterns P1–P5 and the platform notices.
 
-use regex::{RegexSet, RegexSetBuilder};
+use super::patterns::GatedPatterns;
 
 use crate::knowledge::{Intent, KnowledgeError};
 
@@ -10,8 +10,8 @@ const STRONG_CUE: u32 = 3;
 
 #[derive(Debug)]
 pub struct IntentClassifier {
-    set: RegexSet,
-    /// Per pattern in `set`: (intent index, points).
+    cues: GatedPatterns,
+    /// Per pattern in `cues`: (intent index, points).
     points: Vec<(usize, u32)>,
     intent_count: usize,
 }
@@ -29,27 +29,24 @@ impl IntentClassifier {
         let mut points = Vec::new();
         for (i, intent) in intents.iter().enumerate() {
             for p in intent.cues.all() {
-                sources.push(super::content_rules::prepare(p));
+                sources.push(p.as_str());
                 points.push((i, 1));
             }
             for p in intent.strong_cues.all() {
-                sources.push(super::content_rules::prepare(p));
+                sources.push(p.as_str());
                 points.push((i, STRONG_CUE));
             }
         }
-        let set = RegexSetBuilder::new(&sources)
-            .case_insensitive(true)
-            .size_limit(64 * 1024 * 1024)
-            .dfa_size_limit(64 * 1024 * 1024)
-            .build()
-            .map_err(|e| KnowledgeError::Pattern {
+        let cues = GatedPatterns::compile(sources.iter().copied()).map_err(|bad| {
+            KnowledgeError::Pattern {
                 file: "intents".into(),
                 rule: "(intent cues)".into(),
-                pattern: String::new(),
-                message: e.to_string(),
-            })?;
+                pattern: sources[bad.index].to_string(),
+                message: bad.message,
+            }
+        })?;
         Ok(IntentClassifier {
-            set,
+            cues,
             points,
             intent_count: intents.len(),
         })
@@ -58,10 +55,9 @@ impl IntentClassifier {
     /// Score every intent on normalised text; the best one wins, earlier intents win ties.
     pub fn classify(&self, text: &str) -> IntentScore {
         let mut scores = vec![0u32; self.intent_count];
-        for idx in self.set.matches(text).iter() {
-            if let Some(&(intent, pts)) = self.points.get(idx) {
-                scores[intent] += pts;
-            }
+        let matched = self.cues.which_match(text);
+        for (&(intent, pts), _) in self.points.iter().zip(matched).filter(|(_, m)| *m) {
+            scores[intent] += pts;
         }
         let best = scores
             .iter()

@@ -12,6 +12,7 @@ pub mod homoglyphs;
 pub mod intent;
 pub mod links;
 pub mod orders;
+pub mod patterns;
 pub mod route;
 pub mod sender;
 pub mod verdict;
