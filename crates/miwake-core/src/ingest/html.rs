@@ -208,11 +208,20 @@ impl Emitter for ConvertingEmitter<'_> {
         None
     }
 
+    /// Text goes straight to the converter; only a chunk that ends inside a character (the
+    /// tokenizer reconsumes single bytes) is buffered with what follows until the next flush.
+    /// Both give the same text, as the converter's state changes only at tags.
     fn emit_string(&mut self, s: &[u8]) {
-        // The converter's state changes only at tags, and text is flushed before every tag.
-        if self.conv.shows_text() {
-            self.text.extend_from_slice(s);
+        if !self.conv.shows_text() {
+            return;
         }
+        if self.text.is_empty() {
+            if let Ok(s) = std::str::from_utf8(s) {
+                self.conv.text(s);
+                return;
+            }
+        }
+        self.text.extend_from_slice(s);
     }
 
     fn init_start_tag(&mut self) {
@@ -750,6 +759,13 @@ mod tests {
         let word = "x".repeat(37);
         let h = conv(&format!("<p>{word}\u{bb}{word} {word}\u{1}{word}</p>"));
         assert_eq!(h.text, format!("{word}\u{bb}{word} {word}\u{1}{word}\n"));
+    }
+
+    #[test]
+    fn character_split_by_the_tokenizer_stays_whole() {
+        // After `<`, the tokenizer hands over the first byte of `é` on its own.
+        let h = conv("a<\u{e9}b <\u{e9}<p>\u{e9}");
+        assert_eq!(h.text, "a<\u{e9}b <\u{e9}\n\u{e9}");
     }
 
     proptest::proptest! {
