@@ -768,7 +768,38 @@ mod tests {
         assert_eq!(h.text, "a<\u{e9}b <\u{e9}\n\u{e9}");
     }
 
+    /// The char-by-char writer that `Converter::text` replaced, as the reference for its output.
+    fn reference_text(conv: &mut Converter, s: &str) {
+        for c in s.chars() {
+            if c.is_ascii_whitespace() || c == '\u{A0}' {
+                conv.pending_space = true;
+                continue;
+            }
+            if conv.pending_space && !conv.out.is_empty() && !conv.out.ends_with(['\n', ' ']) {
+                conv.push_char(' ');
+            }
+            conv.pending_space = false;
+            conv.push_char(c);
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn text_matches_the_char_by_char_reference(
+            pieces in proptest::collection::vec("[a \t\r\n\u{c}\u{1}\u{a0}\u{a9}\u{bb}\u{e9}\u{3042}\u{1f600}x]{0,24}", 0..6),
+            max_text in 0usize..48,
+        ) {
+            let mut fast = Converter::new(max_text, 4);
+            let mut reference = Converter::new(max_text, 4);
+            for piece in &pieces {
+                fast.text(piece);
+                reference_text(&mut reference, piece);
+            }
+            proptest::prop_assert_eq!(&fast.out, &reference.out);
+            proptest::prop_assert_eq!(fast.pending_space, reference.pending_space);
+            proptest::prop_assert_eq!(fast.truncated, reference.truncated);
+        }
+
         #[test]
         fn spans_always_point_into_text(html in "(<a href=x>|</a>|<img alt=\"[a-zé ]*\">|<p>|<br>|<script>|</script>|[a-zé &;<>]{0,8}){0,40}") {
             let h = html_to_text(&html, 64, 8);
