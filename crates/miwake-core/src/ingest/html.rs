@@ -14,64 +14,73 @@ pub(super) struct HtmlText {
     pub truncated: bool,
 }
 
-/// Elements whose content is never shown (raw text as far as the tokenizer goes).
-const HIDDEN: &[&[u8]] = &[
-    b"script",
-    b"style",
-    b"title",
-    b"noscript",
-    b"iframe",
-    b"noembed",
-    b"noframes",
-];
+/// The elements whose content is never shown (raw text as far as the tokenizer goes), as the
+/// static name that the converter waits for in the end tag.
+fn hidden_element(name: &[u8]) -> Option<&'static [u8]> {
+    Some(match name {
+        b"script" => b"script",
+        b"style" => b"style",
+        b"title" => b"title",
+        b"noscript" => b"noscript",
+        b"iframe" => b"iframe",
+        b"noembed" => b"noembed",
+        b"noframes" => b"noframes",
+        _ => return None,
+    })
+}
 
 /// Elements that may appear in `<head>` without ending it.
-const HEAD_CONTENT: &[&[u8]] = &[
-    b"html",
-    b"head",
-    b"meta",
-    b"link",
-    b"title",
-    b"style",
-    b"script",
-    b"base",
-    b"noscript",
-    b"template",
-    b"basefont",
-    b"bgsound",
-];
+fn is_head_content(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"html"
+            | b"head"
+            | b"meta"
+            | b"link"
+            | b"title"
+            | b"style"
+            | b"script"
+            | b"base"
+            | b"noscript"
+            | b"template"
+            | b"basefont"
+            | b"bgsound"
+    )
+}
 
-const BLOCKS: &[&[u8]] = &[
-    b"p",
-    b"div",
-    b"tr",
-    b"li",
-    b"h1",
-    b"h2",
-    b"h3",
-    b"h4",
-    b"h5",
-    b"h6",
-    b"table",
-    b"ul",
-    b"ol",
-    b"dl",
-    b"dt",
-    b"dd",
-    b"blockquote",
-    b"pre",
-    b"hr",
-    b"center",
-    b"section",
-    b"article",
-    b"header",
-    b"footer",
-    b"address",
-    b"form",
-    b"fieldset",
-    b"body",
-    b"caption",
-];
+fn is_block(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"p" | b"div"
+            | b"tr"
+            | b"li"
+            | b"h1"
+            | b"h2"
+            | b"h3"
+            | b"h4"
+            | b"h5"
+            | b"h6"
+            | b"table"
+            | b"ul"
+            | b"ol"
+            | b"dl"
+            | b"dt"
+            | b"dd"
+            | b"blockquote"
+            | b"pre"
+            | b"hr"
+            | b"center"
+            | b"section"
+            | b"article"
+            | b"header"
+            | b"footer"
+            | b"address"
+            | b"form"
+            | b"fieldset"
+            | b"body"
+            | b"caption"
+    )
+}
 
 /// Converts HTML to text; the text stops growing at `max_text` bytes, links at `max_links`.
 pub(super) fn html_to_text(html: &str, max_text: usize, max_links: usize) -> HtmlText {
@@ -199,7 +208,19 @@ impl Emitter for ConvertingEmitter<'_> {
         None
     }
 
+    /// Text goes straight to the converter; only a chunk that ends inside a character (the
+    /// tokenizer reconsumes single bytes) is buffered with what follows until the next flush.
+    /// Both give the same text, as the converter's state changes only at tags.
     fn emit_string(&mut self, s: &[u8]) {
+        if !self.conv.shows_text() {
+            return;
+        }
+        if self.text.is_empty() {
+            if let Ok(s) = std::str::from_utf8(s) {
+                self.conv.text(s);
+                return;
+            }
+        }
         self.text.extend_from_slice(s);
     }
 
@@ -302,7 +323,7 @@ struct Converter {
     max_links: usize,
     truncated: bool,
     pending_space: bool,
-    hidden: Option<Vec<u8>>,
+    hidden: Option<&'static [u8]>,
     in_head: bool,
     anchor: Option<Anchor>,
 }
@@ -322,9 +343,13 @@ impl Converter {
         }
     }
 
-    /// Text between tags: shown unless inside a hidden element or the head.
+    /// Whether text between tags is shown: not inside a hidden element or the head.
+    fn shows_text(&self) -> bool {
+        self.hidden.is_none() && !self.in_head
+    }
+
     fn string(&mut self, s: &str) {
-        if self.hidden.is_none() && !self.in_head {
+        if self.shows_text() {
             self.text(s);
         }
     }
@@ -333,17 +358,17 @@ impl Converter {
         if self.hidden.is_some() {
             return;
         }
-        if HIDDEN.contains(&name) {
+        if let Some(hidden) = hidden_element(name) {
             // The tokenizer switches to raw text even for `<style/>`, so the content is hidden
             // until the matching end tag either way.
-            self.hidden = Some(name.to_vec());
+            self.hidden = Some(hidden);
             return;
         }
         if name == b"head" {
             self.in_head = true;
             return;
         }
-        if self.in_head && HEAD_CONTENT.contains(&name) {
+        if self.in_head && is_head_content(name) {
             return;
         }
         self.in_head = false;
@@ -357,14 +382,14 @@ impl Converter {
                 self.block();
                 self.form(attributes);
             }
-            _ if BLOCKS.contains(&name) => self.block(),
+            _ if is_block(name) => self.block(),
             _ => {}
         }
     }
 
     fn end_tag(&mut self, name: &[u8]) {
-        if let Some(hidden) = &self.hidden {
-            if hidden.as_slice() == name {
+        if let Some(hidden) = self.hidden {
+            if hidden == name {
                 self.hidden = None;
             }
             return;
@@ -373,26 +398,46 @@ impl Converter {
             b"head" => self.in_head = false,
             b"a" => self.close_anchor(),
             b"td" | b"th" => self.pending_space = true,
-            _ if BLOCKS.contains(&name) => self.block(),
+            _ if is_block(name) => self.block(),
             _ => {}
         }
     }
 
-    /// Writes text, collapsing runs of whitespace into one space.
+    /// Writes text, collapsing runs of whitespace (ASCII and no-break spaces) into one space.
     fn text(&mut self, s: &str) {
-        for c in s.chars() {
-            if c.is_ascii_whitespace() || c == '\u{A0}' {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let spaces_start = i;
+            while let Some(n) = space_len(bytes, i) {
+                i += n;
+            }
+            if i > spaces_start {
                 self.pending_space = true;
-                continue;
             }
-            if self.pending_space && !self.out.is_empty() && !self.out.ends_with(['\n', ' ']) {
-                self.push_char(' ');
-            }
-            self.pending_space = false;
-            self.push_char(c);
-            if let Some(anchor) = &mut self.anchor {
-                anchor.has_text = true;
-            }
+            let end = i + word_len(bytes.get(i..).unwrap_or_default());
+            self.word(s.get(i..end).unwrap_or_default());
+            i = end;
+        }
+    }
+
+    /// Writes a run of characters without whitespace, after a space if one is pending.
+    fn word(&mut self, word: &str) {
+        if word.is_empty() {
+            return;
+        }
+        let after_space = matches!(self.out.as_bytes().last(), None | Some(b'\n' | b' '));
+        if self.pending_space && !after_space {
+            self.push_char(' ');
+        }
+        self.pending_space = false;
+        if self.out.len() + word.len() <= self.max_text {
+            self.out.push_str(word);
+        } else {
+            word.chars().for_each(|c| self.push_char(c));
+        }
+        if let Some(anchor) = &mut self.anchor {
+            anchor.has_text = true;
         }
     }
 
@@ -506,9 +551,66 @@ impl Converter {
     }
 }
 
+/// The length of the whitespace character at `at` (ASCII whitespace or U+00A0), if it is one.
+fn space_len(bytes: &[u8], at: usize) -> Option<usize> {
+    match bytes.get(at)? {
+        b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => Some(1),
+        // 0xC2 is always a lead byte in UTF-8, so this is U+00A0.
+        0xC2 if bytes.get(at + 1) == Some(&0xA0) => Some(2),
+        _ => None,
+    }
+}
+
+/// The length of the run of non-whitespace characters that `bytes` starts with.
+fn word_len(bytes: &[u8]) -> usize {
+    let mut from = 0;
+    loop {
+        let Some(at) = next_space_candidate(bytes, from) else {
+            return bytes.len();
+        };
+        if space_len(bytes, at).is_some() {
+            return at;
+        }
+        from = at + 1;
+    }
+}
+
+/// The first position from `from` on whose byte may start a whitespace character: below 0x21
+/// or 0xC2 (U+00A0's lead byte). Looks at eight bytes at a time.
+fn next_space_candidate(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let rest = bytes.get(from..)?;
+    let mut words = rest.chunks_exact(8);
+    let mut offset = from;
+    for word in words.by_ref() {
+        let mut le = [0; 8];
+        le.copy_from_slice(word);
+        let x = u64::from_le_bytes(le);
+        // Flags bytes below 0x21 and bytes equal to 0xC2. A flag can be wrong only in a byte
+        // above a rightly flagged one (a borrow), so the lowest flag is exact.
+        let below = x.wrapping_sub(ONES * 0x21) & !x & HIGH;
+        let y = x ^ (ONES * 0xC2);
+        let lead = y.wrapping_sub(ONES) & !y & HIGH;
+        let flags = below | lead;
+        if flags != 0 {
+            return Some(offset + (flags.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    let tail = words.remainder();
+    tail.iter()
+        .position(|&b| b <= b' ' || b == 0xC2)
+        .map(|p| offset + p)
+}
+
 fn attr(value: &Option<Vec<u8>>) -> Option<String> {
     let value = value.as_deref()?;
-    Some(String::from_utf8_lossy(value).into_owned())
+    // `from_utf8` checks ASCII much faster than `from_utf8_lossy`, and values are nearly always valid.
+    Some(match std::str::from_utf8(value) {
+        Ok(value) => value.to_owned(),
+        Err(_) => String::from_utf8_lossy(value).into_owned(),
+    })
 }
 
 /// Trims like a browser does: C0 controls and spaces around, tabs and newlines anywhere.
@@ -617,7 +719,87 @@ mod tests {
         assert_eq!(h.links[0].span, None);
     }
 
+    #[test]
+    fn whitespace_collapses_across_entities_and_no_break_spaces() {
+        let h = conv("<p>  a&nbsp;\u{a0} b\t\r\n&#32;c\u{a9}d&amp;e  </p>x\u{0c}y");
+        assert_eq!(h.text, "a b c\u{a9}d&e\nx y");
+    }
+
+    #[test]
+    fn hidden_elements_end_only_at_their_own_end_tag() {
+        let h = conv("<style>p{}</STYLE >a</style>b<script>x</scriptx></script>c<title>t</title>");
+        assert_eq!(h.text, "abc");
+        // `</styles` does not end the style, so it runs to the end of the input.
+        let h = conv("<p>kept</p><style>a{} </styles> <a href='https://x.example/'>x</a>");
+        assert_eq!(h.text, "kept\n");
+        assert!(h.links.is_empty());
+    }
+
+    #[test]
+    fn comments_hide_their_links() {
+        let h = conv(
+            "<!-- <a href='https://hidden.example/'>h</a> --><!--[if mso]><a href='https://mso.example/'>m</a><![endif]--><a href='https://shown.example/'>s</a>",
+        );
+        let hrefs: Vec<_> = h.links.iter().map(|l| l.href.as_str()).collect();
+        assert_eq!(hrefs, ["https://shown.example/"]);
+        assert_eq!(h.text, "s");
+    }
+
+    #[test]
+    fn text_limit_inside_a_word_keeps_whole_characters() {
+        let h = html_to_text("<p>ab\u{e9}\u{e9}cd efg</p>", 4, 10);
+        assert_eq!(h.text, "ab\u{e9}");
+        assert!(h.truncated);
+        let h = html_to_text("<p>ab\u{e9}</p>", 3, 10);
+        assert_eq!(h.text, "ab\n");
+    }
+
+    #[test]
+    fn long_words_and_odd_bytes_in_words() {
+        let word = "x".repeat(37);
+        let h = conv(&format!("<p>{word}\u{bb}{word} {word}\u{1}{word}</p>"));
+        assert_eq!(h.text, format!("{word}\u{bb}{word} {word}\u{1}{word}\n"));
+    }
+
+    #[test]
+    fn character_split_by_the_tokenizer_stays_whole() {
+        // After `<`, the tokenizer hands over the first byte of `é` on its own.
+        let h = conv("a<\u{e9}b <\u{e9}<p>\u{e9}");
+        assert_eq!(h.text, "a<\u{e9}b <\u{e9}\n\u{e9}");
+    }
+
+    /// The char-by-char writer that `Converter::text` replaced, as the reference for its output.
+    fn reference_text(conv: &mut Converter, s: &str) {
+        for c in s.chars() {
+            if c.is_ascii_whitespace() || c == '\u{A0}' {
+                conv.pending_space = true;
+                continue;
+            }
+            if conv.pending_space && !conv.out.is_empty() && !conv.out.ends_with(['\n', ' ']) {
+                conv.push_char(' ');
+            }
+            conv.pending_space = false;
+            conv.push_char(c);
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn text_matches_the_char_by_char_reference(
+            pieces in proptest::collection::vec("[a \t\r\n\u{c}\u{1}\u{a0}\u{a9}\u{bb}\u{e9}\u{3042}\u{1f600}x]{0,24}", 0..6),
+            max_text in 0usize..48,
+        ) {
+            let mut fast = Converter::new(max_text, 4);
+            let mut reference = Converter::new(max_text, 4);
+            for piece in &pieces {
+                fast.text(piece);
+                reference_text(&mut reference, piece);
+            }
+            proptest::prop_assert_eq!(&fast.out, &reference.out);
+            proptest::prop_assert_eq!(fast.pending_space, reference.pending_space);
+            proptest::prop_assert_eq!(fast.truncated, reference.truncated);
+        }
+
         #[test]
         fn spans_always_point_into_text(html in "(<a href=x>|</a>|<img alt=\"[a-zé ]*\">|<p>|<br>|<script>|</script>|[a-zé &;<>]{0,8}){0,40}") {
             let h = html_to_text(&html, 64, 8);
