@@ -271,7 +271,11 @@ impl LazyRegex {
 fn build_forward(source: &str) -> Option<hybrid::dfa::DFA> {
     hybrid::dfa::DFA::builder()
         .syntax(syntax::Config::new().case_insensitive(true))
-        .thompson(thompson::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
+        .thompson(
+            thompson::Config::new()
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .which_captures(thompson::WhichCaptures::None),
+        )
         .configure(hybrid::dfa::Config::new().match_kind(regex_automata::MatchKind::LeftmostFirst))
         .build(source)
         .ok()
