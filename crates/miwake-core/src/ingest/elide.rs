@@ -65,12 +65,13 @@ enum Cut {
     Headers { received: usize },
     /// A binary part's base64 body.
     Body { decoded_len: usize },
-    /// A text part's quoted-printable body, ended by `--boundary`.
+    /// A text part's quoted-printable or base64 body, ended by `--boundary`.
     Text(TextCut),
 }
 
 #[derive(Clone, PartialEq, Eq)]
 struct TextCut {
+    encoding: Encoding,
     /// The boundary the body was decoded against.
     boundary: Vec<u8>,
     decoded: Vec<u8>,
@@ -107,6 +108,7 @@ const MAX_HEADER_NAME: usize = 128;
 /// and the encoded body as mail-parser delimits it.
 #[derive(Clone, Copy)]
 pub(super) struct ElidedText<'a> {
+    pub encoding: Encoding,
     pub decoded: &'a [u8],
     pub encoded: &'a [u8],
 }
@@ -300,6 +302,7 @@ impl<'a> Elisions<'a> {
         }
         let (region, cut) = text_region_at(self.regions, part)?;
         Some(ElidedText {
+            encoding: cut.encoding,
             decoded: &cut.decoded,
             encoded: self.original.get(region.original.start..cut.raw_end)?,
         })
@@ -367,7 +370,7 @@ fn body_region_at(regions: &[Region], at: u32) -> Option<(&Region, usize)> {
 }
 
 /// The text body cut where `part`'s body starts, when the part parsed as such a cut does: an
-/// empty, well-formed quoted-printable text part.
+/// empty, well-formed text part in the cut's transfer encoding.
 fn text_region_at<'r>(
     regions: &'r [Region],
     part: &MessagePart,
@@ -379,12 +382,7 @@ fn text_region_at<'r>(
     let is_text = part
         .content_type()
         .is_none_or(|ct| ct.ctype().eq_ignore_ascii_case("text"));
-    if !empty_text
-        || !is_text
-        || part.encoding != Encoding::QuotedPrintable
-        || part.is_encoding_problem
-        || part.offset_body != part.offset_end
-    {
+    if !empty_text || !is_text || part.is_encoding_problem || part.offset_body != part.offset_end {
         return None;
     }
     let i = regions
@@ -392,7 +390,7 @@ fn text_region_at<'r>(
         .ok()?;
     let region = regions.get(i)?;
     match &region.cut {
-        Cut::Text(cut) => Some((region, cut)),
+        Cut::Text(cut) if cut.encoding == part.encoding => Some((region, cut)),
         _ => None,
     }
 }
@@ -543,8 +541,9 @@ fn part_after_delimiter(input: &[u8], delimiter: Range<usize>) -> (usize, Option
             return if headers.binary_base64() {
                 base64_body(input, pos)
             } else if headers.text_qp(false) {
-                let boundary = input[delimiter.clone()].get(2..).unwrap_or_default();
-                qp_body(input, pos, boundary.trim_ascii_end())
+                qp_body(input, pos, delimiter_boundary(input, delimiter))
+            } else if headers.text_base64() {
+                base64_text_body(input, pos, delimiter_boundary(input, delimiter))
             } else {
                 (pos, None)
             };
@@ -587,6 +586,10 @@ impl PartHeaders {
         self.base64 && self.binary
     }
 
+    fn text_base64(&self) -> bool {
+        self.base64 && self.text && self.types == 1 && self.encodings == 1
+    }
+
     /// A quoted-printable text body, declared once (`untyped_is_text`: no type is text/plain).
     fn text_qp(&self, untyped_is_text: bool) -> bool {
         let text = self.text || untyped_is_text && self.types == 0;
@@ -614,6 +617,39 @@ fn base64_body(input: &[u8], start: usize) -> (usize, Option<Region>) {
     (end, region)
 }
 
+/// The boundary a delimiter line names, as far as it can tell.
+fn delimiter_boundary(input: &[u8], delimiter: Range<usize>) -> &[u8] {
+    let line = input.get(delimiter).unwrap_or_default();
+    line.get(2..).unwrap_or_default().trim_ascii_end()
+}
+
+/// A base64 text body from `start`, as [`base64_body`] finds it, decoded.
+fn base64_text_body(input: &[u8], start: usize, boundary: &[u8]) -> (usize, Option<Region>) {
+    let (next, region) = base64_body(input, start);
+    let text = region.and_then(|region| {
+        if boundary.is_empty() || boundary.len() > MAX_BOUNDARY || boundary.ends_with(b"--") {
+            return None;
+        }
+        let encoded = input.get(region.original.clone())?;
+        // mail-parser ends the part at the line break before the delimiter line.
+        let newline = region.original.end.checked_sub(1)?;
+        let raw_end = match newline.checked_sub(1).and_then(|i| input.get(i)) {
+            Some(b'\r') => newline - 1,
+            _ => newline,
+        };
+        Some(Region {
+            cut: Cut::Text(TextCut {
+                encoding: Encoding::Base64,
+                boundary: boundary.to_vec(),
+                decoded: decode(encoded, usize::MAX),
+                raw_end,
+            }),
+            ..region
+        })
+    });
+    (next, text)
+}
+
 /// Decodes a quoted-printable body from `start`, taking `boundary` (from the delimiter line
 /// before the part) for the one that ends it: the body when it is long enough and mail-parser
 /// would decode it without error; scanning goes on after a cut body, else at `start`.
@@ -637,6 +673,7 @@ fn qp_region(input: &[u8], start: usize, boundary: &[u8]) -> Option<Region> {
         at: 0,
         original: start..start + body.delimiter,
         cut: Cut::Text(TextCut {
+            encoding: Encoding::QuotedPrintable,
             boundary: boundary.to_vec(),
             decoded: body.decoded,
             raw_end: start + body.raw_end,
@@ -691,13 +728,37 @@ const fn class_table() -> [u8; 256] {
     table
 }
 
+/// Per byte: its base64 value, or `NOT_SEXTET`.
+static SEXTETS: [u8; 256] = sextet_table();
+
+const NOT_SEXTET: u8 = u8::MAX;
+
+const fn sextet_table() -> [u8; 256] {
+    let mut table = [NOT_SEXTET; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            c @ b'A'..=b'Z' => c - b'A',
+            c @ b'a'..=b'z' => c - b'a' + 26,
+            c @ b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => NOT_SEXTET,
+        };
+        b += 1;
+    }
+    table
+}
+
 fn sextet(b: u8) -> u32 {
-    u32::from(match b {
-        b'A'..=b'Z' => b - b'A',
-        b'a'..=b'z' => b - b'a' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
+    u32::from(SEXTETS[usize::from(b)] & 63)
+}
+
+/// Four base64 characters' 24 bits, when all four are base64 characters.
+fn quad_value(quad: &[u8]) -> Option<u32> {
+    quad.iter().try_fold(0u32, |value, &b| {
+        let s = SEXTETS[usize::from(b)];
+        (s != NOT_SEXTET).then_some(value << 6 | u32::from(s))
     })
 }
 
@@ -799,10 +860,16 @@ fn decode(encoded: &[u8], max: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity((encoded.len() / 4 * 3).min(max));
     let mut chunk = 0u32;
     let mut group = 0;
-    for &b in encoded {
-        if out.len() >= max {
-            break;
+    let mut i = 0;
+    while let (Some(&b), true) = (encoded.get(i), out.len() < max) {
+        // Whole groups of four, the usual case, at once.
+        let quad = encoded.get(i..i + 4).filter(|_| group == 0);
+        if let Some(value) = quad.and_then(quad_value) {
+            out.extend_from_slice(&value.to_be_bytes()[1..]);
+            i += 4;
+            continue;
         }
+        i += 1;
         match CLASS[usize::from(b)] {
             ALPHABET => {
                 chunk = chunk << 6 | sextet(b);
@@ -880,6 +947,22 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn decoding_matches_mail_parser_on_clean_bodies(
+            encoded in "[A-Za-z0-9+/= \t\r\n]{0,200}",
+            max in 0usize..160,
+        ) {
+            let expected = parsed_body(&encoded);
+            let mut counter = DecodedLen::default();
+            proptest::prop_assert_eq!(counter.feed(encoded.as_bytes()), encoded.len());
+            proptest::prop_assert_eq!(counter.len, expected.len());
+            proptest::prop_assert_eq!(decode(encoded.as_bytes(), usize::MAX), expected.clone());
+            let prefix = &expected[..expected.len().min(max)];
+            proptest::prop_assert_eq!(decode(encoded.as_bytes(), max), prefix);
+        }
+    }
+
     #[test]
     fn cuts_binary_bodies_only() {
         let image = "iVBORw0KGgo".repeat(40);
@@ -945,6 +1028,17 @@ mod tests {
         let expected = "café au lait, crème brûlée suite\n".repeat(8);
         assert_eq!(cuts[0].decoded, expected.trim_end().as_bytes());
         assert_eq!(cuts[1].decoded, expected.as_bytes());
+
+        let html = "PHA+Q2Fmw6kgYXUgbGFpdDwvcD4K".repeat(12);
+        let raw = format!(
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\n\
+             Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n\
+             {html}\r\n{html}\r\n--b--\n"
+        );
+        let elided = parse_elided(&raw).expect("a base64 cut that matches");
+        let cut = text_cuts(&elided)[0];
+        assert_eq!(cut.decoded, "<p>Café au lait</p>\n".repeat(24).as_bytes());
+        assert_eq!(&raw.as_bytes()[cut.raw_end..cut.raw_end + 2], b"\r\n");
 
         let single = format!("Subject: hi\nContent-Transfer-Encoding: quoted-printable\n\n{line}");
         let elided = parse_elided(&single).expect("a top-level cut");

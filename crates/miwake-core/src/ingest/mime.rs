@@ -505,9 +505,13 @@ fn charset_text<'a>(part: &MessagePart, decoded: &'a [u8]) -> Cow<'a, str> {
         .content_type()
         .and_then(|ct| ct.attribute("charset"))
         .and_then(|charset| charset_decoder(charset.as_bytes()));
-    match decoder {
-        Some(decode) => Cow::Owned(decode(decoded)),
-        None => String::from_utf8_lossy(decoded),
+    if let Some(decode) = decoder {
+        return Cow::Owned(decode(decoded));
+    }
+    // Validation alone is much faster than `from_utf8_lossy`'s chunking.
+    match std::str::from_utf8(decoded) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(decoded),
     }
 }
 
@@ -518,7 +522,11 @@ fn raw_body<'m>(
     elided: Option<ElidedText>,
 ) -> Option<Cow<'m, [u8]>> {
     if let Some(elided) = elided {
-        return quoted_printable_decode(elided.encoded).map(Cow::Owned);
+        return match elided.encoding {
+            Encoding::Base64 => base64_decode(elided.encoded),
+            _ => quoted_printable_decode(elided.encoded),
+        }
+        .map(Cow::Owned);
     }
     let range = part.offset_body as usize..part.offset_end as usize;
     let bytes = mail.raw_message().get(range)?;

@@ -385,6 +385,11 @@ fn email_piece() -> impl Strategy<Value = String> {
             "--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{qp}{qp}{qp}{qp}{qp}{qp}\n"
         )),
         Just(format!(
+            "--b\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: base64\n\n{}\n{}\n",
+            b64(&[b'Q', 0xE9, b' '].repeat(60)[..]),
+            b64(b"https://x.example/ =?"),
+        )),
+        Just(format!(
             "--bb\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: Quoted-Printable\r\n\r\n{qp}\r\n{qp}{qp}{qp}{qp}=\r\n"
         )),
         Just("Received: from a\n\tby b\n".to_string()),
