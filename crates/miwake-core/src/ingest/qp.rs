@@ -76,12 +76,38 @@ impl Decoder {
                 if i == bytes.len() {
                     break;
                 }
+                if let Some(used) = self.common_escape(&bytes[i..]) {
+                    i += used;
+                    continue;
+                }
             }
             let prev = i.checked_sub(1).map_or(0, |p| bytes[p]);
             self.step(bytes[i], prev)?;
             i += 1;
         }
         Some(())
+    }
+
+    /// `=XX` and soft line breaks in one go (what `step` would do byte by byte): the bytes
+    /// used, if `at` starts one.
+    fn common_escape(&mut self, at: &[u8]) -> Option<usize> {
+        match at {
+            [b'=', high, low, ..] if high.is_ascii_hexdigit() && low.is_ascii_hexdigit() => {
+                self.out.push(hex_value(*high)? << 4 | hex_value(*low)?);
+                self.ws_count = 0;
+                Some(3)
+            }
+            [b'=', b'\n', ..] => {
+                self.ws_count = 0;
+                Some(2)
+            }
+            [b'=', b'\r', b'\n', ..] => {
+                self.crlf = true;
+                self.ws_count = 0;
+                Some(3)
+            }
+            _ => None,
+        }
     }
 
     fn push_plain_run(&mut self, run: &[u8]) {
