@@ -434,6 +434,10 @@ fn find_regions(input: &[u8]) -> Vec<Region> {
         regions.extend(qp_region(input, pos, b""));
         return regions;
     }
+    if root.is_some_and(|root| root.text_base64(true)) {
+        regions.extend(base64_root_region(input, pos));
+        return regions;
+    }
     let delimiter = memchr::memmem::Finder::new(b"\n--");
     // From the line break before `pos`, so that a delimiter line starting at `pos` is found.
     while let Some(found) = input
@@ -542,7 +546,7 @@ fn part_after_delimiter(input: &[u8], delimiter: Range<usize>) -> (usize, Option
                 base64_body(input, pos)
             } else if headers.text_qp(false) {
                 qp_body(input, pos, delimiter_boundary(input, delimiter))
-            } else if headers.text_base64() {
+            } else if headers.text_base64(false) {
                 base64_text_body(input, pos, delimiter_boundary(input, delimiter))
             } else {
                 (pos, None)
@@ -586,14 +590,18 @@ impl PartHeaders {
         self.base64 && self.binary
     }
 
-    fn text_base64(&self) -> bool {
-        self.base64 && self.text && self.types == 1 && self.encodings == 1
+    fn text_base64(&self, untyped_is_text: bool) -> bool {
+        self.base64 && self.declared_text(untyped_is_text)
+    }
+
+    fn declared_text(&self, untyped_is_text: bool) -> bool {
+        let text = self.text || untyped_is_text && self.types == 0;
+        text && self.types <= 1 && self.encodings == 1
     }
 
     /// A quoted-printable text body, declared once (`untyped_is_text`: no type is text/plain).
     fn text_qp(&self, untyped_is_text: bool) -> bool {
-        let text = self.text || untyped_is_text && self.types == 0;
-        self.qp && text && self.types <= 1 && self.encodings == 1
+        self.qp && self.declared_text(untyped_is_text)
     }
 }
 
@@ -648,6 +656,26 @@ fn base64_text_body(input: &[u8], start: usize, boundary: &[u8]) -> (usize, Opti
         })
     });
     (next, text)
+}
+
+/// A single-part message's base64 text body from `start`, when clean base64 to the end of
+/// the input (mail-parser then decodes it to the end).
+fn base64_root_region(input: &[u8], start: usize) -> Option<Region> {
+    let encoded = input.get(start..)?;
+    let mut counter = DecodedLen::default();
+    if counter.feed(encoded) != encoded.len() || encoded.len() < MIN_ELIDED {
+        return None;
+    }
+    Some(Region {
+        at: 0,
+        original: start..input.len(),
+        cut: Cut::Text(TextCut {
+            encoding: Encoding::Base64,
+            boundary: Vec::new(),
+            decoded: decode(encoded, usize::MAX),
+            raw_end: input.len(),
+        }),
+    })
 }
 
 /// Decodes a quoted-printable body from `start`, taking `boundary` (from the delimiter line
@@ -1043,6 +1071,14 @@ mod tests {
         let single = format!("Subject: hi\nContent-Transfer-Encoding: quoted-printable\n\n{line}");
         let elided = parse_elided(&single).expect("a top-level cut");
         assert_eq!(text_cuts(&elided)[0].decoded, expected.as_bytes());
+
+        let single =
+            format!("Content-Type: text/html\nContent-Transfer-Encoding: base64\n\n{html}\n");
+        let elided = parse_elided(&single).expect("a top-level base64 cut");
+        assert_eq!(
+            text_cuts(&elided)[0].decoded,
+            "<p>Café au lait</p>\n".repeat(12).as_bytes()
+        );
     }
 
     #[test]
