@@ -10,10 +10,11 @@
 //! decode, and the few bodies whose bytes are needed (ZIP archives) are decoded from the
 //! original. Cut `Received` fields are counted.
 //!
-//! Quoted-printable bodies of text parts are cut the same way, up to the delimiter that ends
-//! them, and decoded here (as mail-parser decodes them, see `qp`): mail-parser never sees their
-//! bytes, so nothing decoded can pass for MIME structure; the walk takes the decoded bytes
-//! from [`Elisions::text`] and converts their charset as mail-parser would have.
+//! Quoted-printable and clean base64 bodies of text parts are cut the same way, up to the
+//! delimiter that ends them (a single-part message's, to the end), and decoded here as
+//! mail-parser decodes them (see `qp`): mail-parser never sees their bytes, so nothing decoded
+//! can pass for MIME structure; the walk takes the decoded bytes from [`Elisions::text`] and
+//! converts their charset as mail-parser would have.
 //!
 //! [`Elided::matches`] checks the parse against the cuts; when any cut did not land where
 //! expected, the caller parses the original instead.
@@ -98,7 +99,7 @@ const KEPT_HEADERS: &[&[u8]] = &[
     b"mime-version",
 ];
 
-/// Longest boundary considered for a quoted-printable body (RFC 2046 allows 70).
+/// Longest boundary considered for a text body's cut (RFC 2046 allows 70).
 const MAX_BOUNDARY: usize = 200;
 
 /// Longest header name considered: a longer "name" ends the scan.
@@ -154,11 +155,11 @@ impl Elided {
     }
 
     /// True when every header cut ends where a field or the header block ends, every body cut
-    /// is exactly the (now empty) body of a binary base64 part, and no other part's body spans
-    /// a cut: then the parse equals that of the original, bar what was cut.
-    ///
-    /// Text cuts also need that no boundary of the parse starts inside them: a search for it
-    /// would have stopped there in the original.
+    /// is exactly the (now empty) body of a binary base64 part or of a text part in the cut's
+    /// encoding (ended by the boundary of its multipart, or the top-level body to the end), and
+    /// no other part's body spans a cut: then the parse equals that of the original, bar what
+    /// was cut. Text cuts also need that no boundary of the parse starts inside them: a search
+    /// for it would have stopped there in the original.
     pub fn matches(&self, mail: &Mail, original: &[u8]) -> bool {
         let mut matched = usize::from(self.root_text_cut(mail));
         self.header_cuts_match(mail)
@@ -682,7 +683,10 @@ fn base64_root_region(input: &[u8], start: usize) -> Option<Region> {
 /// before the part) for the one that ends it: the body when it is long enough and mail-parser
 /// would decode it without error; scanning goes on after a cut body, else at `start`.
 fn qp_body(input: &[u8], start: usize, boundary: &[u8]) -> (usize, Option<Region>) {
-    let region = qp_region(input, start, boundary);
+    // An empty boundary would mean decoding to the end, as for a single-part message.
+    let region = (!boundary.is_empty())
+        .then(|| qp_region(input, start, boundary))
+        .flatten();
     (region.as_ref().map_or(start, |r| r.original.end), region)
 }
 
