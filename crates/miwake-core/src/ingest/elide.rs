@@ -21,6 +21,7 @@
 
 use std::ops::Range;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use mail_parser::{Encoding, Message as Mail, MessagePart, MimeHeaders, PartType};
 
 use super::qp;
@@ -98,6 +99,9 @@ const KEPT_HEADERS: &[&[u8]] = &[
     b"x-amazon-mail-relay-type",
     b"mime-version",
 ];
+
+/// Up to this many boundaries, cuts are searched for each in turn rather than for all at once.
+const FEW_BOUNDARIES: usize = 4;
 
 /// Longest boundary considered for a text body's cut (RFC 2046 allows 70).
 const MAX_BOUNDARY: usize = 200;
@@ -188,16 +192,37 @@ impl Elided {
         }
         let mut boundaries = Vec::new();
         collect_boundaries(mail, &mut boundaries);
-        boundaries.iter().all(|boundary| {
-            let delimiter = [b"--".as_slice(), boundary].concat();
-            let finder = memchr::memmem::Finder::new(&delimiter);
-            // A delimiter starting in the cut, possibly running past its end.
-            texts.iter().all(|cut| {
-                let end = (cut.end + delimiter.len() - 1).min(original.len());
-                original
-                    .get(cut.start..end)
-                    .is_some_and(|window| finder.find(window).is_none())
-            })
+        if boundaries.is_empty() {
+            return true;
+        }
+        let delimiters: Vec<Vec<u8>> = boundaries
+            .iter()
+            .map(|b| [b"--".as_slice(), b].concat())
+            .collect();
+        let longest = delimiters.iter().map(Vec::len).max().unwrap_or(0);
+        // A delimiter starting in the cut, possibly running past its end.
+        let mut windows = texts.iter().map(|cut| {
+            let end = (cut.end + longest).min(original.len());
+            (original.get(cut.start..end), cut.len())
+        });
+        if delimiters.len() <= FEW_BOUNDARIES {
+            return windows.all(|(window, len)| {
+                window.is_some_and(|w| {
+                    delimiters
+                        .iter()
+                        .all(|d| memchr::memmem::find(w, d).is_none_or(|at| at >= len))
+                })
+            });
+        }
+        // One pass per cut however many boundaries; leftmost, so the first start is found.
+        let Ok(searcher) = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&delimiters)
+        else {
+            return false;
+        };
+        windows.all(|(window, len)| {
+            window.is_some_and(|w| searcher.find(w).is_none_or(|m| m.start() >= len))
         })
     }
 
@@ -439,6 +464,9 @@ fn find_regions(input: &[u8]) -> Vec<Region> {
         regions.extend(base64_root_region(input, pos));
         return regions;
     }
+    // Bytes that boundary searches for quoted-printable bodies may still read: a search that
+    // finds nothing reads to the end, and hostile input could make one per part.
+    let mut search_budget = 2 * input.len();
     let delimiter = memchr::memmem::Finder::new(b"\n--");
     // From the line break before `pos`, so that a delimiter line starting at `pos` is found.
     while let Some(found) = input
@@ -449,7 +477,7 @@ fn find_regions(input: &[u8]) -> Vec<Region> {
         let Some(line) = line_at(input, line_start) else {
             break;
         };
-        let (next, region) = part_after_delimiter(input, line.clone());
+        let (next, region) = part_after_delimiter(input, line.clone(), &mut search_budget);
         regions.extend(region);
         pos = next.max(line.end);
     }
@@ -533,7 +561,11 @@ fn is_kept_header(name: &[u8]) -> bool {
 
 /// Reads the part after the delimiter line `delimiter`: where to go on scanning, and its body
 /// when it is worth cutting.
-fn part_after_delimiter(input: &[u8], delimiter: Range<usize>) -> (usize, Option<Region>) {
+fn part_after_delimiter(
+    input: &[u8],
+    delimiter: Range<usize>,
+    search_budget: &mut usize,
+) -> (usize, Option<Region>) {
     let mut headers = PartHeaders::default();
     let mut pos = delimiter.end;
     while let Some(line) = line_at(input, pos) {
@@ -545,8 +577,14 @@ fn part_after_delimiter(input: &[u8], delimiter: Range<usize>) -> (usize, Option
         if text == b"\n" || text == b"\r\n" {
             return if headers.binary_base64() {
                 base64_body(input, pos)
-            } else if headers.text_qp(false) {
-                qp_body(input, pos, delimiter_boundary(input, delimiter))
+            } else if headers.text_qp(false) && *search_budget > 0 {
+                let (next, region) = qp_body(input, pos, delimiter_boundary(input, delimiter));
+                // A cut was searched up to its end; a failed search, at worst to the end.
+                let searched = region
+                    .as_ref()
+                    .map_or(input.len() - pos, |r| r.original.len());
+                *search_budget = search_budget.saturating_sub(searched);
+                (next, region)
             } else if headers.text_base64(false) {
                 base64_text_body(input, pos, delimiter_boundary(input, delimiter))
             } else {
@@ -1096,6 +1134,17 @@ mod tests {
              {line}--zz\n{line}\n--b--\n"
         );
         assert!(parse_elided(&nested).is_none());
+        // The same with enough boundaries to search for all at once.
+        let siblings: String = (1..=4)
+            .map(|k| {
+                format!(
+                    "--b\nContent-Type: multipart/mixed; boundary=y{k}\n\n--y{k}\n\nhi\n--y{k}--\n"
+                )
+            })
+            .collect();
+        let many = nested.replacen("--b\n", &format!("{siblings}--b\n"), 1);
+        assert!(parse_elided(&many).is_none());
+        assert!(parse_elided(&many.replace("--zz\n", "zz\n")).is_some());
         // Twice declared: mail-parser and the scan could read different ones.
         let twice = format!(
             "Content-Type: multipart/mixed; boundary=b\n\n--b\n\
@@ -1108,6 +1157,20 @@ mod tests {
             "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n{line}==\n"
         );
         assert!(elide_binary_bodies(bad.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn boundary_searches_that_find_nothing_stay_linear() {
+        let mut raw = String::from("Content-Type: multipart/mixed; boundary=b\n\n");
+        for i in 0..2000 {
+            raw.push_str(&format!(
+                "--a{i}\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\nx\n"
+            ));
+        }
+        raw.push_str(&"filler text without any delimiter\n".repeat(1_500_000));
+        let start = std::time::Instant::now();
+        let _ = elide_binary_bodies(raw.as_bytes());
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
