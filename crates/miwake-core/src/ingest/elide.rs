@@ -206,12 +206,9 @@ impl Elided {
             (original.get(cut.start..end), cut.len())
         });
         if delimiters.len() <= FEW_BOUNDARIES {
+            let finders: Vec<_> = delimiters.iter().map(memchr::memmem::Finder::new).collect();
             return windows.all(|(window, len)| {
-                window.is_some_and(|w| {
-                    delimiters
-                        .iter()
-                        .all(|d| memchr::memmem::find(w, d).is_none_or(|at| at >= len))
-                })
+                window.is_some_and(|w| finders.iter().all(|f| f.find(w).is_none_or(|at| at >= len)))
             });
         }
         // One pass per cut however many boundaries; leftmost, so the first start is found.
