@@ -10,12 +10,21 @@
 //! decode, and the few bodies whose bytes are needed (ZIP archives) are decoded from the
 //! original. Cut `Received` fields are counted.
 //!
+//! Quoted-printable and clean base64 bodies of text parts are cut the same way, up to the
+//! delimiter that ends them (a single-part message's, to the end), and decoded here as
+//! mail-parser decodes them (see `qp`): mail-parser never sees their bytes, so nothing decoded
+//! can pass for MIME structure; the walk takes the decoded bytes from [`Elisions::text`] and
+//! converts their charset as mail-parser would have.
+//!
 //! [`Elided::matches`] checks the parse against the cuts; when any cut did not land where
 //! expected, the caller parses the original instead.
 
 use std::ops::Range;
 
-use mail_parser::{Encoding, Message as Mail, MessagePart, PartType};
+use aho_corasick::{AhoCorasick, MatchKind};
+use mail_parser::{Encoding, Message as Mail, MessagePart, MimeHeaders, PartType};
+
+use super::qp;
 
 /// Bodies shorter than this are left in: cutting them saves little.
 const MIN_ELIDED: usize = 256;
@@ -52,12 +61,24 @@ struct Region {
     cut: Cut,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 enum Cut {
     /// Top-level header fields, of which this many `Received`.
     Headers { received: usize },
     /// A binary part's base64 body.
     Body { decoded_len: usize },
+    /// A text part's quoted-printable or base64 body, ended by `--boundary`.
+    Text(TextCut),
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct TextCut {
+    encoding: Encoding,
+    /// The boundary the body was decoded against.
+    boundary: Vec<u8>,
+    decoded: Vec<u8>,
+    /// Where mail-parser ends the part in the original (its `offset_end`).
+    raw_end: usize,
 }
 
 /// Top-level header fields that `mime::fill_headers` reads (besides every `Content-*` field);
@@ -79,8 +100,23 @@ const KEPT_HEADERS: &[&[u8]] = &[
     b"mime-version",
 ];
 
+/// Up to this many boundaries, cuts are searched for each in turn rather than for all at once.
+const FEW_BOUNDARIES: usize = 4;
+
+/// Longest boundary considered for a text body's cut (RFC 2046 allows 70).
+const MAX_BOUNDARY: usize = 200;
+
 /// Longest header name considered: a longer "name" ends the scan.
 const MAX_HEADER_NAME: usize = 128;
+
+/// A text body that was cut out: its bytes after transfer decoding (before charset decoding),
+/// and the encoded body as mail-parser delimits it.
+#[derive(Clone, Copy)]
+pub(super) struct ElidedText<'a> {
+    pub encoding: Encoding,
+    pub decoded: &'a [u8],
+    pub encoded: &'a [u8],
+}
 
 /// An attachment body that was cut out: its encoded text and decoded length.
 #[derive(Clone, Copy)]
@@ -123,13 +159,68 @@ impl Elided {
     }
 
     /// True when every header cut ends where a field or the header block ends, every body cut
-    /// is exactly the (now empty) body of a binary base64 part, and no other part's body spans
-    /// a cut: then the parse equals that of the original, bar what was cut.
-    pub fn matches(&self, mail: &Mail) -> bool {
-        let mut matched = 0;
+    /// is exactly the (now empty) body of a binary base64 part or of a text part in the cut's
+    /// encoding (ended by the boundary of its multipart, or the top-level body to the end), and
+    /// no other part's body spans a cut: then the parse equals that of the original, bar what
+    /// was cut. Text cuts also need that no boundary of the parse starts inside them: a search
+    /// for it would have stopped there in the original.
+    pub fn matches(&self, mail: &Mail, original: &[u8]) -> bool {
+        let mut matched = usize::from(self.root_text_cut(mail));
         self.header_cuts_match(mail)
             && self.check_parts(mail, &mut matched)
             && matched == self.body_cuts()
+            && self.no_boundary_in_text_cuts(mail, original)
+    }
+
+    /// Whether the top-level body is a text cut, decoded to the end of the input.
+    fn root_text_cut(&self, mail: &Mail) -> bool {
+        mail.parts
+            .first()
+            .and_then(|root| text_region_at(&self.regions, root))
+            .is_some_and(|(region, cut)| cut.boundary.is_empty() && region.at == self.bytes.len())
+    }
+
+    fn no_boundary_in_text_cuts(&self, mail: &Mail, original: &[u8]) -> bool {
+        let texts: Vec<&Range<usize>> = self
+            .regions
+            .iter()
+            .filter(|r| matches!(r.cut, Cut::Text(_)))
+            .map(|r| &r.original)
+            .collect();
+        if texts.is_empty() {
+            return true;
+        }
+        let mut boundaries = Vec::new();
+        collect_boundaries(mail, &mut boundaries);
+        if boundaries.is_empty() {
+            return true;
+        }
+        let delimiters: Vec<Vec<u8>> = boundaries
+            .iter()
+            .map(|b| [b"--".as_slice(), b].concat())
+            .collect();
+        let longest = delimiters.iter().map(Vec::len).max().unwrap_or(0);
+        // A delimiter starting in the cut, possibly running past its end.
+        let mut windows = texts.iter().map(|cut| {
+            let end = (cut.end + longest).min(original.len());
+            (original.get(cut.start..end), cut.len())
+        });
+        if delimiters.len() <= FEW_BOUNDARIES {
+            let finders: Vec<_> = delimiters.iter().map(memchr::memmem::Finder::new).collect();
+            return windows.all(|(window, len)| {
+                window.is_some_and(|w| finders.iter().all(|f| f.find(w).is_none_or(|at| at >= len)))
+            });
+        }
+        // One pass per cut however many boundaries; leftmost, so the first start is found.
+        let Ok(searcher) = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&delimiters)
+        else {
+            return false;
+        };
+        windows.all(|(window, len)| {
+            window.is_some_and(|w| searcher.find(w).is_none_or(|m| m.start() >= len))
+        })
     }
 
     fn header_cuts_match(&self, mail: &Mail) -> bool {
@@ -156,14 +247,16 @@ impl Elided {
     fn body_cuts(&self) -> usize {
         self.regions
             .iter()
-            .filter(|r| matches!(r.cut, Cut::Body { .. }))
+            .filter(|r| !matches!(r.cut, Cut::Headers { .. }))
             .count()
     }
 
     fn check_parts(&self, mail: &Mail, matched: &mut usize) -> bool {
         for part in &mail.parts {
             match &part.body {
-                PartType::Multipart(_) => {}
+                PartType::Multipart(children) => {
+                    *matched += self.text_cuts_under(mail, part, children);
+                }
                 PartType::Message(nested) if is_inline(mail, nested) => {
                     if !self.check_parts(nested, matched) {
                         return false;
@@ -174,6 +267,8 @@ impl Elided {
                 {
                     *matched += 1;
                 }
+                // Counted by its multipart, which knows the boundary the part ended at.
+                _ if text_region_at(&self.regions, part).is_some() => {}
                 _ => {
                     let (start, end) = (part.offset_body as usize, part.offset_end as usize);
                     if self.first_region_from(start).is_some_and(|r| r.at <= end) {
@@ -183,6 +278,23 @@ impl Elided {
             }
         }
         true
+    }
+
+    /// The children of `multipart` whose text body was cut against its boundary.
+    fn text_cuts_under(&self, mail: &Mail, multipart: &MessagePart, children: &[u32]) -> usize {
+        let Some(boundary) = multipart
+            .content_type()
+            .and_then(|ct| ct.attribute("boundary"))
+            .filter(|b| !b.is_empty())
+        else {
+            return 0;
+        };
+        children
+            .iter()
+            .filter_map(|&id| mail.parts.get(id as usize))
+            .filter_map(|child| text_region_at(&self.regions, child))
+            .filter(|(_, cut)| cut.boundary == boundary.as_bytes())
+            .count()
     }
 
     fn first_region_from(&self, start: usize) -> Option<&Region> {
@@ -205,6 +317,20 @@ impl<'a> Elisions<'a> {
         })
     }
 
+    /// The cut text body of `part`, when `mail` was parsed from the elided copy and this part's
+    /// body was cut.
+    pub fn text(&self, mail: &Mail, part: &MessagePart) -> Option<ElidedText<'a>> {
+        if !self.is_top(mail) {
+            return None;
+        }
+        let (region, cut) = text_region_at(self.regions, part)?;
+        Some(ElidedText {
+            encoding: cut.encoding,
+            decoded: &cut.decoded,
+            encoded: self.original.get(region.original.start..cut.raw_end)?,
+        })
+    }
+
     /// Bytes cut out of `part` (a forwarded message in `mail`), to report its original size.
     pub fn removed_within(&self, mail: &Mail, part: &MessagePart) -> usize {
         if !self.is_top(mail) {
@@ -220,7 +346,7 @@ impl<'a> Elisions<'a> {
             .get(from..to)
             .unwrap_or_default()
             .iter()
-            .filter(|r| matches!(r.cut, Cut::Body { .. }))
+            .filter(|r| !matches!(r.cut, Cut::Headers { .. }))
             .map(|r| r.original.len())
             .sum()
     }
@@ -231,7 +357,7 @@ impl<'a> Elisions<'a> {
             .iter()
             .map(|r| match r.cut {
                 Cut::Headers { received } => received,
-                Cut::Body { .. } => 0,
+                _ => 0,
             })
             .sum()
     }
@@ -262,7 +388,47 @@ fn body_region_at(regions: &[Region], at: u32) -> Option<(&Region, usize)> {
     let region = regions.get(i)?;
     match region.cut {
         Cut::Body { decoded_len } => Some((region, decoded_len)),
-        Cut::Headers { .. } => None,
+        _ => None,
+    }
+}
+
+/// The text body cut where `part`'s body starts, when the part parsed as such a cut does: an
+/// empty, well-formed text part in the cut's transfer encoding.
+fn text_region_at<'r>(
+    regions: &'r [Region],
+    part: &MessagePart,
+) -> Option<(&'r Region, &'r TextCut)> {
+    let empty_text = match &part.body {
+        PartType::Text(text) | PartType::Html(text) => text.is_empty(),
+        _ => false,
+    };
+    let is_text = part
+        .content_type()
+        .is_none_or(|ct| ct.ctype().eq_ignore_ascii_case("text"));
+    if !empty_text || !is_text || part.is_encoding_problem || part.offset_body != part.offset_end {
+        return None;
+    }
+    let i = regions
+        .binary_search_by_key(&(part.offset_body as usize), |r| r.at)
+        .ok()?;
+    let region = regions.get(i)?;
+    match &region.cut {
+        Cut::Text(cut) if cut.encoding == part.encoding => Some((region, cut)),
+        _ => None,
+    }
+}
+
+/// Every boundary declared in `mail` and the forwarded messages parsed in place inside it.
+fn collect_boundaries<'m>(mail: &'m Mail, out: &mut Vec<&'m [u8]>) {
+    for part in &mail.parts {
+        if let Some(boundary) = part.content_type().and_then(|ct| ct.attribute("boundary")) {
+            out.push(boundary.as_bytes());
+        }
+        if let PartType::Message(nested) = &part.body {
+            if is_inline(mail, nested) {
+                collect_boundaries(nested, out);
+            }
+        }
     }
 }
 
@@ -286,7 +452,18 @@ fn is_elided_part(part: &MessagePart) -> bool {
 /// What is worth cutting, in order (`at` still unset).
 fn find_regions(input: &[u8]) -> Vec<Region> {
     let mut regions = Vec::new();
-    let mut pos = header_cuts(input, &mut regions);
+    let (mut pos, root) = header_cuts(input, &mut regions);
+    if root.is_some_and(|root| root.text_qp(true)) {
+        regions.extend(qp_region(input, pos, b""));
+        return regions;
+    }
+    if root.is_some_and(|root| root.text_base64(true)) {
+        regions.extend(base64_root_region(input, pos));
+        return regions;
+    }
+    // Bytes that boundary searches for quoted-printable bodies may still read: a search that
+    // finds nothing reads to the end, and hostile input could make one per part.
+    let mut search_budget = 2 * input.len();
     let delimiter = memchr::memmem::Finder::new(b"\n--");
     // From the line break before `pos`, so that a delimiter line starting at `pos` is found.
     while let Some(found) = input
@@ -297,7 +474,7 @@ fn find_regions(input: &[u8]) -> Vec<Region> {
         let Some(line) = line_at(input, line_start) else {
             break;
         };
-        let (next, region) = part_after_delimiter(input, line.end);
+        let (next, region) = part_after_delimiter(input, line.clone(), &mut search_budget);
         regions.extend(region);
         pos = next.max(line.end);
     }
@@ -308,22 +485,25 @@ fn find_regions(input: &[u8]) -> Vec<Region> {
 ///
 /// A run ends where a kept field starts, or at the blank line; at anything unusual (a line
 /// that is no `Name: value` field, the end of input) the scan stops and the open run is kept.
-fn header_cuts(input: &[u8], regions: &mut Vec<Region>) -> usize {
+/// With the blank line reached, also gives what the kept fields say of the body.
+fn header_cuts(input: &[u8], regions: &mut Vec<Region>) -> (usize, Option<PartHeaders>) {
     let mut pos = 0;
     let mut run: Option<(usize, usize)> = None;
+    let mut headers = PartHeaders::default();
     while let Some(line) = line_at(input, pos) {
         let text = &input[line.clone()];
         if text == b"\n" || text == b"\r\n" {
             regions.extend(run.map(|(start, received)| header_region(start..pos, received)));
-            return line.end;
+            return (line.end, Some(headers));
         }
         let Some(name) = field_name(text) else {
-            return pos;
+            return (pos, None);
         };
         let Some(end) = field_end(input, line.end) else {
-            return pos;
+            return (pos, None);
         };
         if is_kept_header(name) {
+            headers.read(text);
             regions.extend(
                 run.take()
                     .map(|(start, received)| header_region(start..pos, received)),
@@ -334,7 +514,7 @@ fn header_cuts(input: &[u8], regions: &mut Vec<Region>) -> usize {
         }
         pos = end;
     }
-    pos
+    (pos, None)
 }
 
 fn header_region(original: Range<usize>, received: usize) -> Region {
@@ -376,11 +556,15 @@ fn is_kept_header(name: &[u8]) -> bool {
             .any(|kept| kept.eq_ignore_ascii_case(name))
 }
 
-/// Reads the part starting at `start` (just after a delimiter line): where to go on scanning,
-/// and its body when it is worth cutting.
-fn part_after_delimiter(input: &[u8], start: usize) -> (usize, Option<Region>) {
+/// Reads the part after the delimiter line `delimiter`: where to go on scanning, and its body
+/// when it is worth cutting.
+fn part_after_delimiter(
+    input: &[u8],
+    delimiter: Range<usize>,
+    search_budget: &mut usize,
+) -> (usize, Option<Region>) {
     let mut headers = PartHeaders::default();
-    let mut pos = start;
+    let mut pos = delimiter.end;
     while let Some(line) = line_at(input, pos) {
         let text = &input[line.clone()];
         if text.starts_with(b"--") {
@@ -390,6 +574,16 @@ fn part_after_delimiter(input: &[u8], start: usize) -> (usize, Option<Region>) {
         if text == b"\n" || text == b"\r\n" {
             return if headers.binary_base64() {
                 base64_body(input, pos)
+            } else if headers.text_qp(false) && *search_budget > 0 {
+                let (next, region) = qp_body(input, pos, delimiter_boundary(input, delimiter));
+                // A cut was searched up to its end; a failed search, at worst to the end.
+                let searched = region
+                    .as_ref()
+                    .map_or(input.len() - pos, |r| r.original.len());
+                *search_budget = search_budget.saturating_sub(searched);
+                (next, region)
+            } else if headers.text_base64(false) {
+                base64_text_body(input, pos, delimiter_boundary(input, delimiter))
             } else {
                 (pos, None)
             };
@@ -399,27 +593,51 @@ fn part_after_delimiter(input: &[u8], start: usize) -> (usize, Option<Region>) {
     (pos, None)
 }
 
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct PartHeaders {
     base64: bool,
     binary: bool,
+    qp: bool,
+    text: bool,
+    /// Lines starting with `Content-Type` / `Content-Transfer-Encoding`, well-formed or not.
+    types: usize,
+    encodings: usize,
 }
 
 impl PartHeaders {
     fn read(&mut self, line: &[u8]) {
+        self.types += usize::from(starts_with_ignore_case(line, b"content-type"));
+        self.encodings += usize::from(starts_with_ignore_case(line, b"content-transfer-encoding"));
         if let Some(value) = header_value(line, b"content-transfer-encoding:") {
-            self.base64 = value.trim_ascii().eq_ignore_ascii_case(b"base64");
+            let value = value.trim_ascii();
+            self.base64 = value.eq_ignore_ascii_case(b"base64");
+            self.qp = value.eq_ignore_ascii_case(b"quoted-printable");
         } else if let Some(value) = header_value(line, b"content-type:") {
             let value = value.trim_ascii_start();
             self.binary = BINARY_TYPES
                 .iter()
                 .any(|t| starts_with_ignore_case(value, t))
                 && !contains_ignore_case(value, b"zip");
+            self.text = starts_with_ignore_case(value, b"text/");
         }
     }
 
     fn binary_base64(&self) -> bool {
         self.base64 && self.binary
+    }
+
+    fn text_base64(&self, untyped_is_text: bool) -> bool {
+        self.base64 && self.declared_text(untyped_is_text)
+    }
+
+    fn declared_text(&self, untyped_is_text: bool) -> bool {
+        let text = self.text || untyped_is_text && self.types == 0;
+        text && self.types <= 1 && self.encodings == 1
+    }
+
+    /// A quoted-printable text body, declared once (`untyped_is_text`: no type is text/plain).
+    fn text_qp(&self, untyped_is_text: bool) -> bool {
+        self.qp && self.declared_text(untyped_is_text)
     }
 }
 
@@ -441,6 +659,93 @@ fn base64_body(input: &[u8], start: usize) -> (usize, Option<Region>) {
         },
     });
     (end, region)
+}
+
+/// The boundary a delimiter line names, as far as it can tell.
+fn delimiter_boundary(input: &[u8], delimiter: Range<usize>) -> &[u8] {
+    let line = input.get(delimiter).unwrap_or_default();
+    line.get(2..).unwrap_or_default().trim_ascii_end()
+}
+
+/// A base64 text body from `start`, as [`base64_body`] finds it, decoded.
+fn base64_text_body(input: &[u8], start: usize, boundary: &[u8]) -> (usize, Option<Region>) {
+    let (next, region) = base64_body(input, start);
+    let text = region.and_then(|region| {
+        if boundary.is_empty() || boundary.len() > MAX_BOUNDARY || boundary.ends_with(b"--") {
+            return None;
+        }
+        let encoded = input.get(region.original.clone())?;
+        // mail-parser ends the part at the line break before the delimiter line.
+        let newline = region.original.end.checked_sub(1)?;
+        let raw_end = match newline.checked_sub(1).and_then(|i| input.get(i)) {
+            Some(b'\r') => newline - 1,
+            _ => newline,
+        };
+        Some(Region {
+            cut: Cut::Text(TextCut {
+                encoding: Encoding::Base64,
+                boundary: boundary.to_vec(),
+                decoded: decode(encoded, usize::MAX),
+                raw_end,
+            }),
+            ..region
+        })
+    });
+    (next, text)
+}
+
+/// A single-part message's base64 text body from `start`, when clean base64 to the end of
+/// the input (mail-parser then decodes it to the end).
+fn base64_root_region(input: &[u8], start: usize) -> Option<Region> {
+    let encoded = input.get(start..)?;
+    let mut counter = DecodedLen::default();
+    if counter.feed(encoded) != encoded.len() || encoded.len() < MIN_ELIDED {
+        return None;
+    }
+    Some(Region {
+        at: 0,
+        original: start..input.len(),
+        cut: Cut::Text(TextCut {
+            encoding: Encoding::Base64,
+            boundary: Vec::new(),
+            decoded: decode(encoded, usize::MAX),
+            raw_end: input.len(),
+        }),
+    })
+}
+
+/// Decodes a quoted-printable body from `start`, taking `boundary` (from the delimiter line
+/// before the part) for the one that ends it: the body when it is long enough and mail-parser
+/// would decode it without error; scanning goes on after a cut body, else at `start`.
+fn qp_body(input: &[u8], start: usize, boundary: &[u8]) -> (usize, Option<Region>) {
+    // An empty boundary would mean decoding to the end, as for a single-part message.
+    let region = (!boundary.is_empty())
+        .then(|| qp_region(input, start, boundary))
+        .flatten();
+    (region.as_ref().map_or(start, |r| r.original.end), region)
+}
+
+fn qp_region(input: &[u8], start: usize, boundary: &[u8]) -> Option<Region> {
+    // A closing delimiter's boundary ends in `--`: what follows is no part of that multipart.
+    if boundary.len() > MAX_BOUNDARY || boundary.ends_with(b"--") {
+        return None;
+    }
+    let body = input.get(start..)?;
+    let body = if boundary.is_empty() {
+        qp::decode_to_end(body)?
+    } else {
+        qp::decode_mime(body, boundary)?
+    };
+    (body.delimiter >= MIN_ELIDED).then(|| Region {
+        at: 0,
+        original: start..start + body.delimiter,
+        cut: Cut::Text(TextCut {
+            encoding: Encoding::QuotedPrintable,
+            boundary: boundary.to_vec(),
+            decoded: body.decoded,
+            raw_end: start + body.raw_end,
+        }),
+    })
 }
 
 /// The line starting at `pos`, with its line break.
@@ -490,13 +795,37 @@ const fn class_table() -> [u8; 256] {
     table
 }
 
+/// Per byte: its base64 value, or `NOT_SEXTET`.
+static SEXTETS: [u8; 256] = sextet_table();
+
+const NOT_SEXTET: u8 = u8::MAX;
+
+const fn sextet_table() -> [u8; 256] {
+    let mut table = [NOT_SEXTET; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            c @ b'A'..=b'Z' => c - b'A',
+            c @ b'a'..=b'z' => c - b'a' + 26,
+            c @ b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => NOT_SEXTET,
+        };
+        b += 1;
+    }
+    table
+}
+
 fn sextet(b: u8) -> u32 {
-    u32::from(match b {
-        b'A'..=b'Z' => b - b'A',
-        b'a'..=b'z' => b - b'a' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
+    u32::from(SEXTETS[usize::from(b)] & 63)
+}
+
+/// Four base64 characters' 24 bits, when all four are base64 characters.
+fn quad_value(quad: &[u8]) -> Option<u32> {
+    quad.iter().try_fold(0u32, |value, &b| {
+        let s = SEXTETS[usize::from(b)];
+        (s != NOT_SEXTET).then_some(value << 6 | u32::from(s))
     })
 }
 
@@ -598,10 +927,16 @@ fn decode(encoded: &[u8], max: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity((encoded.len() / 4 * 3).min(max));
     let mut chunk = 0u32;
     let mut group = 0;
-    for &b in encoded {
-        if out.len() >= max {
-            break;
+    let mut i = 0;
+    while let (Some(&b), true) = (encoded.get(i), out.len() < max) {
+        // Whole groups of four, the usual case, at once.
+        let quad = encoded.get(i..i + 4).filter(|_| group == 0);
+        if let Some(value) = quad.and_then(quad_value) {
+            out.extend_from_slice(&value.to_be_bytes()[1..]);
+            i += 4;
+            continue;
         }
+        i += 1;
         match CLASS[usize::from(b)] {
             ALPHABET => {
                 chunk = chunk << 6 | sextet(b);
@@ -679,6 +1014,22 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn decoding_matches_mail_parser_on_clean_bodies(
+            encoded in "[A-Za-z0-9+/= \t\r\n]{0,200}",
+            max in 0usize..160,
+        ) {
+            let expected = parsed_body(&encoded);
+            let mut counter = DecodedLen::default();
+            proptest::prop_assert_eq!(counter.feed(encoded.as_bytes()), encoded.len());
+            proptest::prop_assert_eq!(counter.len, expected.len());
+            proptest::prop_assert_eq!(decode(encoded.as_bytes(), usize::MAX), expected.clone());
+            let prefix = &expected[..expected.len().min(max)];
+            proptest::prop_assert_eq!(decode(encoded.as_bytes(), max), prefix);
+        }
+    }
+
     #[test]
     fn cuts_binary_bodies_only() {
         let image = "iVBORw0KGgo".repeat(40);
@@ -694,7 +1045,7 @@ mod tests {
         let mail = mail_parser::MessageParser::new()
             .parse(&elided.bytes[..])
             .expect("parses");
-        assert!(elided.matches(&mail));
+        assert!(elided.matches(&mail, raw.as_bytes()));
         let elisions = elided.elisions(raw.as_bytes());
         let body = elisions.body(&mail, &mail.parts[2]).expect("cut body");
         assert_eq!(body.decoded_len, parsed_body(&image).len() * 2);
@@ -710,8 +1061,113 @@ mod tests {
         let mail = mail_parser::MessageParser::new()
             .parse(&elided.bytes[..])
             .expect("parses");
-        assert!(elided.matches(&mail));
+        assert!(elided.matches(&mail, raw.as_bytes()));
         assert_eq!(elided.elisions(raw.as_bytes()).received_cut(), 2);
+    }
+
+    fn parse_elided(raw: &str) -> Option<Elided> {
+        let elided = elide_binary_bodies(raw.as_bytes())?;
+        let mail = mail_parser::MessageParser::new().parse(&elided.bytes[..])?;
+        elided.matches(&mail, raw.as_bytes()).then_some(elided)
+    }
+
+    fn text_cuts(elided: &Elided) -> Vec<&TextCut> {
+        let cuts = elided.regions.iter().filter_map(|r| match &r.cut {
+            Cut::Text(cut) => Some(cut),
+            _ => None,
+        });
+        cuts.collect()
+    }
+
+    #[test]
+    fn cuts_quoted_printable_text_bodies() {
+        let line = "caf=C3=A9 au lait, cr=C3=A8me br=C3=BBl=C3=A9e =\nsuite\n".repeat(8);
+        let raw = format!(
+            "Content-Type: multipart/alternative; boundary=b\n\n--b\n\
+             Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n\
+             {line}--b\nContent-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n\
+             {line}\n--b--\n"
+        );
+        let elided = parse_elided(&raw).expect("cuts that match");
+        let cuts = text_cuts(&elided);
+        assert_eq!(cuts.len(), 2);
+        assert!(cuts.iter().all(|c| c.boundary == b"b"));
+        let expected = "café au lait, crème brûlée suite\n".repeat(8);
+        assert_eq!(cuts[0].decoded, expected.trim_end().as_bytes());
+        assert_eq!(cuts[1].decoded, expected.as_bytes());
+
+        let html = "PHA+Q2Fmw6kgYXUgbGFpdDwvcD4K".repeat(12);
+        let raw = format!(
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\n\
+             Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n\
+             {html}\r\n{html}\r\n--b--\n"
+        );
+        let elided = parse_elided(&raw).expect("a base64 cut that matches");
+        let cut = text_cuts(&elided)[0];
+        assert_eq!(cut.decoded, "<p>Café au lait</p>\n".repeat(24).as_bytes());
+        assert_eq!(&raw.as_bytes()[cut.raw_end..cut.raw_end + 2], b"\r\n");
+
+        let single = format!("Subject: hi\nContent-Transfer-Encoding: quoted-printable\n\n{line}");
+        let elided = parse_elided(&single).expect("a top-level cut");
+        assert_eq!(text_cuts(&elided)[0].decoded, expected.as_bytes());
+
+        let single =
+            format!("Content-Type: text/html\nContent-Transfer-Encoding: base64\n\n{html}\n");
+        let elided = parse_elided(&single).expect("a top-level base64 cut");
+        assert_eq!(
+            text_cuts(&elided)[0].decoded,
+            "<p>Café au lait</p>\n".repeat(12).as_bytes()
+        );
+    }
+
+    #[test]
+    fn quoted_printable_cuts_that_could_hide_structure_are_refused() {
+        let line = "plain text line that is long enough to be worth cutting out\n".repeat(6);
+        // A boundary of the parse inside a cut body: the original parse may stop there.
+        let nested = format!(
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\n\
+             Content-Type: multipart/mixed; boundary=zz\n\npreamble\n--b\n\
+             Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n\
+             {line}--zz\n{line}\n--b--\n"
+        );
+        assert!(parse_elided(&nested).is_none());
+        // The same with enough boundaries to search for all at once.
+        let siblings: String = (1..=4)
+            .map(|k| {
+                format!(
+                    "--b\nContent-Type: multipart/mixed; boundary=y{k}\n\n--y{k}\n\nhi\n--y{k}--\n"
+                )
+            })
+            .collect();
+        let many = nested.replacen("--b\n", &format!("{siblings}--b\n"), 1);
+        assert!(parse_elided(&many).is_none());
+        assert!(parse_elided(&many.replace("--zz\n", "zz\n")).is_some());
+        // Twice declared: mail-parser and the scan could read different ones.
+        let twice = format!(
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\n\
+             Content-Type: text/plain\nContent-Type: multipart/mixed; boundary=c\n\
+             Content-Transfer-Encoding: quoted-printable\n\n{line}\n--b--\n"
+        );
+        assert!(elide_binary_bodies(twice.as_bytes()).is_none());
+        // `==` is where mail-parser gives up on the part: nothing to cut.
+        let bad = format!(
+            "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n{line}==\n"
+        );
+        assert!(elide_binary_bodies(bad.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn boundary_searches_that_find_nothing_stay_linear() {
+        let mut raw = String::from("Content-Type: multipart/mixed; boundary=b\n\n");
+        for i in 0..2000 {
+            raw.push_str(&format!(
+                "--a{i}\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\nx\n"
+            ));
+        }
+        raw.push_str(&"filler text without any delimiter\n".repeat(1_500_000));
+        let start = std::time::Instant::now();
+        let _ = elide_binary_bodies(raw.as_bytes());
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use mail_parser::{
     MessagePartId, MimeHeaders, PartType,
 };
 
-use super::elide::{elide_binary_bodies, Elisions};
+use super::elide::{elide_binary_bodies, ElidedText, Elisions};
 use super::html::{html_to_text, HtmlText};
 use super::{floor_char_boundary, plain, zip, Builder};
 use crate::message::{Address, Attachment, Headers};
@@ -68,7 +68,7 @@ pub(super) fn ingest_email(input: &[u8], missing_blank: Option<usize>, out: &mut
     let parsed_elided = elided.as_ref().and_then(|elided| {
         let mail = parser().parse(&elided.bytes[..])?;
         elided
-            .matches(&mail)
+            .matches(&mail, &input)
             .then(|| (mail, elided.elisions(&input)))
     });
     let (mail, elisions) = match parsed_elided {
@@ -277,7 +277,7 @@ struct Walker<'b, 'l, 'e> {
     collect: Option<Vec<HtmlText>>,
 }
 
-impl Walker<'_, '_, '_> {
+impl<'e> Walker<'_, '_, 'e> {
     fn part(&mut self, mail: &Mail, id: MessagePartId, depth: usize) {
         let Some(part) = mail.parts.get(id as usize) else {
             return;
@@ -367,6 +367,7 @@ impl Walker<'_, '_, '_> {
 
     fn text_part(&mut self, mail: &Mail, part: &MessagePart, text: &str) {
         if is_attachment(part) {
+            let text = self.parsed_text(mail, part, text);
             return self.attachment(mail, part, text.as_bytes());
         }
         if self.collect.is_some() || self.out.text_full() {
@@ -378,6 +379,7 @@ impl Walker<'_, '_, '_> {
 
     fn html_part(&mut self, mail: &Mail, part: &MessagePart, html: &str) {
         if is_attachment(part) {
+            let html = self.parsed_text(mail, part, html);
             return self.attachment(mail, part, html.as_bytes());
         }
         let html = self.body_text(mail, part, html);
@@ -450,13 +452,33 @@ impl Walker<'_, '_, '_> {
         });
     }
 
+    /// The part's text as mail-parser decodes it: `parsed`, unless its body was cut before
+    /// parsing.
+    fn parsed_text<'m>(&self, mail: &Mail, part: &MessagePart, parsed: &'m str) -> Cow<'m, str>
+    where
+        'e: 'm,
+    {
+        match self.elisions.text(mail, part) {
+            Some(elided) => charset_text(part, elided.decoded),
+            None => Cow::Borrowed(parsed),
+        }
+    }
+
     /// The part's text, noting unknown charsets and re-reading undeclared legacy encodings.
     fn body_text<'m>(
         &mut self,
         mail: &'m Mail,
         part: &'m MessagePart,
-        text: &'m str,
-    ) -> Cow<'m, str> {
+        parsed: &'m str,
+    ) -> Cow<'m, str>
+    where
+        'e: 'm,
+    {
+        let elided = self.elisions.text(mail, part);
+        let text = match elided {
+            Some(elided) => charset_text(part, elided.decoded),
+            None => Cow::Borrowed(parsed),
+        };
         let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
         let known = charset.map(is_known_charset);
         if let (Some(name), Some(false)) = (charset, known) {
@@ -468,17 +490,44 @@ impl Walker<'_, '_, '_> {
             self.out.note("unknown_charset", name);
         }
         if known == Some(true) || !text.contains('\u{FFFD}') {
-            return Cow::Borrowed(text);
+            return text;
         }
-        match raw_body(mail, part) {
+        match raw_body(mail, part, elided) {
             Some(bytes) => Cow::Owned(plain::decode_unlabelled(&bytes).into_owned()),
-            None => Cow::Borrowed(text),
+            None => text,
         }
     }
 }
 
+/// Decoded body bytes to text, exactly as mail-parser converts a text part's.
+fn charset_text<'a>(part: &MessagePart, decoded: &'a [u8]) -> Cow<'a, str> {
+    let decoder = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .and_then(|charset| charset_decoder(charset.as_bytes()));
+    if let Some(decode) = decoder {
+        return Cow::Owned(decode(decoded));
+    }
+    // Validation alone is much faster than `from_utf8_lossy`'s chunking.
+    match std::str::from_utf8(decoded) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(decoded),
+    }
+}
+
 /// The part's body bytes after transfer decoding, before any charset decoding.
-fn raw_body<'m>(mail: &'m Mail, part: &MessagePart) -> Option<Cow<'m, [u8]>> {
+fn raw_body<'m>(
+    mail: &'m Mail,
+    part: &MessagePart,
+    elided: Option<ElidedText>,
+) -> Option<Cow<'m, [u8]>> {
+    if let Some(elided) = elided {
+        return match elided.encoding {
+            Encoding::Base64 => base64_decode(elided.encoded),
+            _ => quoted_printable_decode(elided.encoded),
+        }
+        .map(Cow::Owned);
+    }
     let range = part.offset_body as usize..part.offset_end as usize;
     let bytes = mail.raw_message().get(range)?;
     match part.encoding {

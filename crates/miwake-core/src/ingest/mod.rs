@@ -7,6 +7,7 @@ mod elide;
 mod html;
 mod mime;
 mod plain;
+mod qp;
 mod zip;
 
 use crate::message::{Attachment, Headers, IngestNote, InputKind, Link, Message, Span};

@@ -368,10 +368,30 @@ fn report_without_elision(raw: &[u8]) -> Option<String> {
     report.ok().flatten()
 }
 
-/// Pieces of e-mails where cutting headers or base64 bodies could go wrong.
+/// Pieces of e-mails where cutting headers, base64 or quoted-printable bodies could go wrong.
 fn email_piece() -> impl Strategy<Value = String> {
     let image = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA";
+    let qp = "Caf=C3=A9 cr=E8me, see <a href=3D\"https://x.example/\">x</a> =\n";
     prop_oneof![
+        Just("Content-Transfer-Encoding: quoted-printable\n".to_string()),
+        Just("Content-Type: text/plain; charset=utf-8\n".to_string()),
+        Just("Content-Type: text/plain; charset=iso-2022-jp\n".to_string()),
+        Just("Content-Type: text/html; charset=iso-8859-1\n".to_string()),
+        Just(format!("{qp}{qp}{qp}{qp}{qp}{qp}\n")),
+        Just(format!("{qp}{qp}{qp}{qp}{qp}--b mid-line\n")),
+        Just("-- \nsignature =E9 \n=\n=XY =A\n".to_string()),
+        Just("$B$3$s$K$A$O=1B(B\n".to_string()),
+        Just(format!(
+            "--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{qp}{qp}{qp}{qp}{qp}{qp}\n"
+        )),
+        Just(format!(
+            "--b\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: base64\n\n{}\n{}\n",
+            b64(&[b'Q', 0xE9, b' '].repeat(60)[..]),
+            b64(b"https://x.example/ =?"),
+        )),
+        Just(format!(
+            "--bb\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: Quoted-Printable\r\n\r\n{qp}\r\n{qp}{qp}{qp}{qp}=\r\n"
+        )),
         Just("Received: from a\n\tby b\n".to_string()),
         Just("DKIM-Signature: v=1;\n b=abc\n".to_string()),
         Just("X-Spam: yes\n".to_string()),
@@ -414,8 +434,13 @@ proptest! {
     fn cutting_before_parsing_changes_nothing(
         pieces in proptest::collection::vec(email_piece(), 1..40),
         cut in any::<prop::sample::Index>(),
+        multipart in any::<bool>(),
     ) {
-        let mut raw = String::from("From: x@y.example\nContent-Type: multipart/mixed; boundary=b\n");
+        // Single-part messages let the top-level quoted-printable body be cut.
+        let mut raw = String::from("From: x@y.example\n");
+        if multipart {
+            raw.push_str("Content-Type: multipart/mixed; boundary=b\n");
+        }
         raw.extend(pieces);
         let raw = &raw.as_bytes()[..cut.index(raw.len() + 1)];
         let whole = report_without_elision(raw);
