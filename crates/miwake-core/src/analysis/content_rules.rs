@@ -73,7 +73,8 @@ impl ContentRules {
         let mut caches = self.patterns.caches();
         let mut except_caches = self.excepts.caches();
         let allowed = |rule: usize| brand_claimed || !self.needs_brand_claim[rule];
-        for (idx, start) in self.patterns.candidates(text) {
+        let candidates = self.patterns.candidates(text);
+        for &(idx, start) in &candidates.starts {
             let rule = self.pattern_rule[idx];
             if !allowed(rule)
                 || start < next_start[idx]
@@ -87,7 +88,7 @@ impl ContentRules {
                 self.keep(rule, text, span, &mut spans, &mut except_caches);
             }
         }
-        for idx in self.patterns.unanchored_that_match(text) {
+        for idx in self.patterns.unanchored_that_match(text, &candidates) {
             let rule = self.pattern_rule[idx];
             if !allowed(rule) {
                 continue;

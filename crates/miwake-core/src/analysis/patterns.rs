@@ -6,7 +6,9 @@
 //! thread for every new text. Instead every pattern's required prefix literals go into one
 //! Aho-Corasick automaton; a single pass over the text finds where a match could start, and
 //! the pattern runs anchored there only, on a small forward-only lazy DFA of its own.
-//! Patterns without usable literals share one automaton that searches the whole text.
+//! Patterns without usable prefix literals share one automaton that searches the whole text.
+//! The same pass also looks for each pattern's suffix literals: a pattern none of whose
+//! suffix literals is in the text cannot match, and is not run at all.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -42,10 +44,13 @@ pub struct BadPattern {
 /// lazy DFA caches from a pool.
 #[derive(Debug)]
 pub struct GatedPatterns {
-    /// The distinct prefix literals of every pattern that has them, cut to
-    /// [`MAX_LITERAL_BYTES`]; `literal_owners[i]` are the patterns literal `i` starts.
+    /// The distinct prefix and suffix literals of every pattern that has them, cut to
+    /// [`MAX_LITERAL_BYTES`]; `literal_owners[i]` are the patterns literal `i` starts or ends.
     prefilter: Option<AhoCorasick>,
-    literal_owners: Vec<Vec<usize>>,
+    literal_owners: Vec<Vec<Owner>>,
+    /// Patterns every match of which ends with one of their suffix literals: where none of
+    /// those is in the text, the pattern is not run at all.
+    has_suffix_literals: Vec<bool>,
     /// Patterns without usable prefix literals: they search the whole text.
     always: Vec<usize>,
     /// All of `always` in one automaton: one pass tells which of them can match at all.
@@ -62,30 +67,58 @@ pub struct SearchCaches {
 
 pub type Caches<'a> = PoolGuard<'a, SearchCaches, fn() -> SearchCaches>;
 
+/// What a prefilter literal is to a pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    /// Every match of the pattern starts with one of its prefix literals.
+    Starts(usize),
+    /// Every match of the pattern ends with one of its suffix literals.
+    Ends(usize),
+}
+
+/// One pass of the prefilter over a text.
+#[derive(Debug, Default)]
+pub struct Candidates {
+    /// `(pattern, start)` for every place a prefix literal starts, in text order.
+    pub starts: Vec<(usize, usize)>,
+    /// `possible[p]`: pattern `p` may match (one of its suffix literals is in the text, or
+    /// it has none).
+    pub possible: Vec<bool>,
+}
+
 impl GatedPatterns {
     pub fn compile<'a>(
         sources: impl IntoIterator<Item = &'a str>,
     ) -> Result<GatedPatterns, BadPattern> {
         let mut patterns = Vec::new();
-        let mut owners_by_literal: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
+        let mut owners_by_literal: BTreeMap<Vec<u8>, Vec<Owner>> = BTreeMap::new();
+        let mut add_owner = |literal: Vec<u8>, owner: Owner| {
+            let owners = owners_by_literal.entry(literal).or_default();
+            if !owners.contains(&owner) {
+                owners.push(owner);
+            }
+        };
+        let mut has_suffix_literals = Vec::new();
         let mut always = Vec::new();
         for (index, pattern) in sources.into_iter().enumerate() {
             let regex =
                 LazyRegex::new(pattern, index).map_err(|message| BadPattern { index, message })?;
-            match prefix_literals(pattern) {
+            match literals(pattern, ExtractKind::Prefix) {
                 Some(literals) => {
                     for literal in literals {
-                        let owners = owners_by_literal.entry(literal).or_default();
-                        if owners.last() != Some(&index) {
-                            owners.push(index);
-                        }
+                        add_owner(literal, Owner::Starts(index));
                     }
                 }
                 None => always.push(index),
             }
+            let suffixes = literals(pattern, ExtractKind::Suffix);
+            has_suffix_literals.push(suffixes.is_some());
+            for literal in suffixes.into_iter().flatten() {
+                add_owner(literal, Owner::Ends(index));
+            }
             patterns.push(regex);
         }
-        let (literals, literal_owners): (Vec<Vec<u8>>, Vec<Vec<usize>>) =
+        let (literals, literal_owners): (Vec<Vec<u8>>, Vec<Vec<Owner>>) =
             owners_by_literal.into_iter().unzip();
         // The text is normalised (lower case), so the automaton needs no case folding; a DFA
         // takes one step per byte where an NFA chases failure links.
@@ -98,6 +131,7 @@ impl GatedPatterns {
         Ok(GatedPatterns {
             prefilter,
             literal_owners,
+            has_suffix_literals,
             always_gate: LazyRegexSet::new(gate_sources),
             always,
             patterns,
@@ -118,19 +152,27 @@ impl GatedPatterns {
         self.caches.get()
     }
 
-    /// Every `(pattern, start)` where a prefix literal of a literal-gated pattern starts in
-    /// `text`, in text order. Every match of such a pattern starts at one of them.
-    pub fn candidates<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
-        self.prefilter
-            .iter()
-            .flat_map(move |ac| ac.find_overlapping_iter(text))
-            .flat_map(move |hit| {
-                let owners = self.literal_owners.get(hit.pattern().as_usize());
-                owners
-                    .into_iter()
-                    .flatten()
-                    .map(move |&pattern| (pattern, hit.start()))
-            })
+    /// Every place a prefix literal of a pattern starts in `text`, and which patterns may
+    /// match at all. Every match of a pattern with prefix literals starts at one of them.
+    pub fn candidates(&self, text: &str) -> Candidates {
+        let mut found = Candidates {
+            starts: Vec::new(),
+            possible: self.has_suffix_literals.iter().map(|&has| !has).collect(),
+        };
+        let Some(ac) = &self.prefilter else {
+            return found;
+        };
+        for hit in ac.find_overlapping_iter(text) {
+            let owners = self.literal_owners.get(hit.pattern().as_usize());
+            for &owner in owners.into_iter().flatten() {
+                match owner {
+                    Owner::Starts(pattern) => found.starts.push((pattern, hit.start())),
+                    Owner::Ends(pattern) => found.possible[pattern] = true,
+                }
+            }
+        }
+        found.starts.retain(|&(pattern, _)| found.possible[pattern]);
+        found
     }
 
     /// Where the leftmost-first match of `pattern` that starts exactly at `at` ends.
@@ -151,9 +193,10 @@ impl GatedPatterns {
             .is_some_and(|p| p.is_match(caches, haystack))
     }
 
-    /// The patterns without prefix literals that match somewhere in `text`.
-    pub fn unanchored_that_match(&self, text: &str) -> Vec<usize> {
-        if self.always.is_empty() {
+    /// The patterns without prefix literals that match somewhere in `text`, among those
+    /// `candidates` found possible.
+    pub fn unanchored_that_match(&self, text: &str, candidates: &Candidates) -> Vec<usize> {
+        if !self.always.iter().any(|&p| candidates.possible[p]) {
             return Vec::new();
         }
         let Some(gate) = self.always_gate.get() else {
@@ -176,7 +219,8 @@ impl GatedPatterns {
     pub fn which_match(&self, text: &str) -> Vec<bool> {
         let mut matched = vec![false; self.patterns.len()];
         let mut caches = self.caches();
-        for (pattern, start) in self.candidates(text) {
+        let candidates = self.candidates(text);
+        for &(pattern, start) in &candidates.starts {
             if !matched[pattern]
                 && self
                     .match_end_from(&mut caches, pattern, text, start)
@@ -185,7 +229,7 @@ impl GatedPatterns {
                 matched[pattern] = true;
             }
         }
-        for pattern in self.unanchored_that_match(text) {
+        for pattern in self.unanchored_that_match(text, &candidates) {
             matched[pattern] = true;
         }
         matched
@@ -334,15 +378,17 @@ impl LazyRegexSet {
     }
 }
 
-/// The literals one of which every match of `pattern` starts with, lower-cased and cut to
-/// [`MAX_LITERAL_BYTES`] (a shorter prefix is still a prefix; the anchored pattern confirms);
-/// `None` when there is no such finite set of useful (≥ 2 byte) literals.
-fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+/// The literals one of which every match of `pattern` starts (`Prefix`) or ends (`Suffix`)
+/// with, lower-cased and cut to [`MAX_LITERAL_BYTES`] at that end (a shorter piece is still
+/// in every match; the pattern itself confirms); `None` when there is no such finite set of
+/// useful (≥ 2 byte) literals.
+fn literals(pattern: &str, kind: ExtractKind) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(&prepare(pattern))
         .ok()?;
-    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let suffix = matches!(kind, ExtractKind::Suffix);
+    let seq = Extractor::new().kind(kind).extract(&hir);
     let literals = seq.literals()?;
     if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 2) {
         return None;
@@ -350,13 +396,21 @@ fn prefix_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     Some(
         literals
             .iter()
-            .map(|l| cut_literal(l.as_bytes()).to_ascii_lowercase())
+            .map(|l| {
+                let bytes = l.as_bytes();
+                let cut = if suffix {
+                    cut_start(bytes)
+                } else {
+                    cut_end(bytes)
+                };
+                cut.to_ascii_lowercase()
+            })
             .collect(),
     )
 }
 
 /// The first [`MAX_LITERAL_BYTES`] bytes of a literal, not splitting a UTF-8 character.
-fn cut_literal(literal: &[u8]) -> &[u8] {
+fn cut_end(literal: &[u8]) -> &[u8] {
     if literal.len() <= MAX_LITERAL_BYTES {
         return literal;
     }
@@ -365,6 +419,15 @@ fn cut_literal(literal: &[u8]) -> &[u8] {
         end -= 1;
     }
     &literal[..end]
+}
+
+/// The last [`MAX_LITERAL_BYTES`] bytes of a literal, not splitting a UTF-8 character.
+fn cut_start(literal: &[u8]) -> &[u8] {
+    let mut start = literal.len().saturating_sub(MAX_LITERAL_BYTES);
+    while start < literal.len() && literal.get(start).is_some_and(|&b| b & 0xC0 == 0x80) {
+        start += 1;
+    }
+    &literal[start..]
 }
 
 #[cfg(test)]
@@ -391,6 +454,26 @@ mod tests {
         let mut caches = p.caches();
         assert_eq!(p.match_end_from(&mut caches, 0, "a ship", 2), Some(6));
         assert_eq!(p.match_end_from(&mut caches, 0, "worship", 3), None);
+    }
+
+    #[test]
+    fn a_pattern_whose_suffix_literals_are_absent_is_not_run() {
+        let p =
+            GatedPatterns::compile(["gift card.{0,10}review", ".{0,3}pincode"]).expect("compiles");
+        let absent = p.candidates("a gift card for you");
+        assert!(absent.starts.is_empty());
+        assert_eq!(absent.possible, vec![false, false]);
+        let present = p.candidates("a gift card, review it; pincode");
+        assert_eq!(present.starts, vec![(0, 2)]);
+        assert_eq!(present.possible, vec![true, true]);
+        assert_eq!(p.which_match("a gift card, review it"), vec![true, false]);
+    }
+
+    #[test]
+    fn literals_are_cut_without_splitting_characters() {
+        assert_eq!(cut_end("ご確認ください".as_bytes()), "ご確".as_bytes());
+        assert_eq!(cut_start("ご確認ください".as_bytes()), "さい".as_bytes());
+        assert_eq!(cut_start(b"review"), b"review");
     }
 
     #[test]
