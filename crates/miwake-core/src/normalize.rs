@@ -232,13 +232,14 @@ fn stable_run_end(s: &str, start: usize) -> usize {
 }
 
 /// A three-byte UTF-8 character that NFKC, lower-casing and lookalike mapping leave
-/// alone and that never continues a segment: CJK punctuation, kana, unified kanji.
+/// alone and that never continues a segment: curly quotes, bullet, CJK punctuation,
+/// kana, unified kanji.
 fn is_stable_char(utf8: &[u8]) -> bool {
-    let [b0 @ 0xE3..=0xE9, b1, b2] = *utf8 else {
+    let [b0 @ 0xE2..=0xE9, b1, b2] = *utf8 else {
         return false;
     };
     let c = (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-    matches!(c, 0x3001..=0x3007 | 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x4E00..=0x9FFF)
+    matches!(c, 0x2018..=0x201E | 0x2022 | 0x3001..=0x3020 | 0x3041..=0x3096 | 0x30A1..=0x30FE | 0x4E00..=0x9FFF)
 }
 
 /// End of the ASCII starting at `start` that maps byte for byte: no leading space, no
@@ -299,7 +300,7 @@ fn segment_end(s: &str, start: usize) -> usize {
 
 /// A character that composes with what precedes it under NFKC.
 fn continues_segment(c: char) -> bool {
-    !c.is_ascii()
+    c >= '\u{300}'
         && (canonical_combining_class(c) != 0
             || matches!(c, '\u{FF9E}' | '\u{FF9F}' | '\u{3099}' | '\u{309A}')
             || ('\u{1160}'..='\u{11FF}').contains(&c))
@@ -526,7 +527,7 @@ mod tests {
     /// that they change nothing.
     mod reference {
         use super::super::{
-            continues_segment, is_ascii_space, is_invisible, latin_lookalike, IsNormalized,
+            canonical_combining_class, is_ascii_space, is_invisible, latin_lookalike, IsNormalized,
             UnicodeNormalization,
         };
         use unicode_normalization::is_nfkc_quick;
@@ -661,6 +662,13 @@ mod tests {
             end
         }
 
+        fn continues_segment(c: char) -> bool {
+            !c.is_ascii()
+                && (canonical_combining_class(c) != 0
+                    || matches!(c, '\u{FF9E}' | '\u{FF9F}' | '\u{3099}' | '\u{309A}')
+                    || ('\u{1160}'..='\u{11FF}').contains(&c))
+        }
+
         fn push_mapped(c: char, start: usize, end: usize, out: &mut Builder) {
             if c.is_ascii() {
                 if is_ascii_space(c as u8) {
@@ -699,7 +707,7 @@ mod tests {
 
     #[test]
     fn stable_chars_map_as_before() {
-        let stable = (0x3000u32..0xA000).filter_map(char::from_u32).filter(|c| {
+        let stable = (0x2000u32..0xA000).filter_map(char::from_u32).filter(|c| {
             let mut buf = [0u8; 4];
             is_stable_char(c.encode_utf8(&mut buf).as_bytes())
         });
