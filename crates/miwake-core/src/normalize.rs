@@ -131,13 +131,10 @@ impl Builder {
         let bytes = run.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            let word_end = bytes[i..]
-                .iter()
-                .position(|&b| is_ascii_space(b))
-                .map_or(bytes.len(), |p| i + p);
-            if word_end > i {
-                self.push_ascii_word(&run[i..word_end], base + i);
-                i = word_end;
+            let end = plain_end(bytes, i);
+            if end > i {
+                self.push_plain(&run[i..end], base + i);
+                i = end;
             } else {
                 self.push_space(base + i, base + i + 1);
                 i += 1;
@@ -145,15 +142,28 @@ impl Builder {
         }
     }
 
-    fn push_ascii_word(&mut self, word: &str, base: usize) {
-        self.last_space = false;
+    /// ASCII that maps byte for byte: lower-cased, its spaces single and plain.
+    fn push_plain(&mut self, plain: &str, base: usize) {
+        self.last_space = plain.ends_with(' ');
         let start = self.text.len();
-        self.text.push_str(word);
+        self.text.push_str(plain);
         self.text[start..].make_ascii_lowercase();
         if self.track {
-            let (lo, hi) = (base as u32, (base + word.len()) as u32);
+            let (lo, hi) = (base as u32, (base + plain.len()) as u32);
             self.origin.extend(lo..hi);
             self.ends.extend(lo + 1..hi + 1);
+        }
+    }
+
+    /// Three-byte characters that map to themselves, each its own segment.
+    fn push_stable_run(&mut self, run: &str, base: usize) {
+        self.last_space = false;
+        self.text.push_str(run);
+        if self.track {
+            let (lo, hi) = (base as u32, (base + run.len()) as u32);
+            let char_start = move |b: u32| b - (b - lo) % 3;
+            self.origin.extend((lo..hi).map(char_start));
+            self.ends.extend((lo..hi).map(|b| char_start(b) + 3));
         }
     }
 
@@ -177,6 +187,16 @@ fn run(s: &str, out: &mut Builder) {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        if !bytes[i].is_ascii() {
+            let stable_end = stable_run_end(s, i);
+            if stable_end > i {
+                out.push_stable_run(&s[i..stable_end], i);
+                i = stable_end;
+            } else {
+                i = push_segment(s, i, out);
+            }
+            continue;
+        }
         let run_end = bytes[i..]
             .iter()
             .position(|b| !b.is_ascii())
@@ -194,6 +214,50 @@ fn run(s: &str, out: &mut Builder) {
         }
         i = push_segment(s, i, out);
     }
+}
+
+/// End of the run of stable characters starting at `start`, less the last one when a
+/// combining character follows it.
+fn stable_run_end(s: &str, start: usize) -> usize {
+    let bytes = s.as_bytes();
+    let mut end = start;
+    while bytes.get(end..end + 3).is_some_and(is_stable_char) {
+        end += 3;
+    }
+    let next = s.get(end..).and_then(|rest| rest.chars().next());
+    if end > start && next.is_some_and(continues_segment) {
+        end -= 3;
+    }
+    end
+}
+
+/// A three-byte UTF-8 character that NFKC, lower-casing and lookalike mapping leave
+/// alone and that never continues a segment: curly quotes, bullet, CJK punctuation,
+/// kana, unified kanji.
+fn is_stable_char(utf8: &[u8]) -> bool {
+    let [b0 @ 0xE2..=0xE9, b1, b2] = *utf8 else {
+        return false;
+    };
+    let c = (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+    matches!(c, 0x2018..=0x201E | 0x2022 | 0x3001..=0x3020 | 0x3041..=0x3096 | 0x30A1..=0x30FE | 0x4E00..=0x9FFF)
+}
+
+/// End of the ASCII starting at `start` that maps byte for byte: no leading space, no
+/// space other than a single `' '` between non-space bytes.
+fn plain_end(bytes: &[u8], start: usize) -> usize {
+    let mut prev_space = true;
+    for (k, &b) in bytes.iter().enumerate().skip(start) {
+        if b > b' ' {
+            prev_space = false;
+        } else if b == b' ' && !prev_space {
+            prev_space = true;
+        } else if is_ascii_space(b) || b == b' ' {
+            return k;
+        } else {
+            prev_space = false;
+        }
+    }
+    bytes.len()
 }
 
 /// Normalise the segment starting at `start`; returns where the next one starts.
@@ -236,7 +300,7 @@ fn segment_end(s: &str, start: usize) -> usize {
 
 /// A character that composes with what precedes it under NFKC.
 fn continues_segment(c: char) -> bool {
-    !c.is_ascii()
+    c >= '\u{300}'
         && (canonical_combining_class(c) != 0
             || matches!(c, '\u{FF9E}' | '\u{FF9F}' | '\u{3099}' | '\u{309A}')
             || ('\u{1160}'..='\u{11FF}').contains(&c))
@@ -459,6 +523,232 @@ mod tests {
         assert_eq!(n.to_original(Span::new(6, 11)), Span::new(6, 11));
     }
 
+    /// The implementation before the fast paths for ASCII and stable runs, kept to check
+    /// that they change nothing.
+    mod reference {
+        use super::super::{
+            canonical_combining_class, is_ascii_space, is_invisible, latin_lookalike, IsNormalized,
+            UnicodeNormalization,
+        };
+        use unicode_normalization::is_nfkc_quick;
+
+        #[derive(Default)]
+        pub struct Builder {
+            pub text: String,
+            pub origin: Vec<u32>,
+            pub ends: Vec<u32>,
+            last_space: bool,
+        }
+
+        pub fn normalize(s: &str) -> Builder {
+            let mut out = Builder::default();
+            run(s, &mut out);
+            out.origin.push(s.len() as u32);
+            out
+        }
+
+        impl Builder {
+            fn push(&mut self, c: char, start: usize, end: usize) {
+                if c.is_whitespace() {
+                    self.push_space(start, end);
+                    return;
+                }
+                self.last_space = false;
+                self.text.push(c);
+                for _ in 0..c.len_utf8() {
+                    self.origin.push(start as u32);
+                    self.ends.push(end as u32);
+                }
+            }
+
+            fn push_ascii_run(&mut self, run: &str, base: usize) {
+                let bytes = run.as_bytes();
+                let mut i = 0;
+                while i < bytes.len() {
+                    let word_end = bytes[i..]
+                        .iter()
+                        .position(|&b| is_ascii_space(b))
+                        .map_or(bytes.len(), |p| i + p);
+                    if word_end > i {
+                        self.push_ascii_word(&run[i..word_end], base + i);
+                        i = word_end;
+                    } else {
+                        self.push_space(base + i, base + i + 1);
+                        i += 1;
+                    }
+                }
+            }
+
+            fn push_ascii_word(&mut self, word: &str, base: usize) {
+                self.last_space = false;
+                let start = self.text.len();
+                self.text.push_str(word);
+                self.text[start..].make_ascii_lowercase();
+                let (lo, hi) = (base as u32, (base + word.len()) as u32);
+                self.origin.extend(lo..hi);
+                self.ends.extend(lo + 1..hi + 1);
+            }
+
+            fn push_space(&mut self, start: usize, end: usize) {
+                if self.last_space {
+                    if let Some(last) = self.ends.last_mut() {
+                        *last = (*last).max(end as u32);
+                    }
+                    return;
+                }
+                self.last_space = true;
+                self.text.push(' ');
+                self.origin.push(start as u32);
+                self.ends.push(end as u32);
+            }
+        }
+
+        fn run(s: &str, out: &mut Builder) {
+            let bytes = s.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                let run_end = bytes[i..]
+                    .iter()
+                    .position(|b| !b.is_ascii())
+                    .map_or(bytes.len(), |p| i + p);
+                let bulk_end = if run_end < bytes.len() {
+                    run_end.saturating_sub(1)
+                } else {
+                    run_end
+                };
+                if bulk_end > i {
+                    out.push_ascii_run(&s[i..bulk_end], i);
+                    i = bulk_end;
+                    continue;
+                }
+                i = push_segment(s, i, out);
+            }
+        }
+
+        fn push_segment(s: &str, start: usize, out: &mut Builder) -> usize {
+            let end = segment_end(s, start);
+            let seg = s.get(start..end).unwrap_or("");
+            if let Some(c) = single_nfkc_char(seg) {
+                push_mapped(c, start, end, out);
+                return end;
+            }
+            if seg.chars().all(is_invisible) {
+                return end;
+            }
+            for c in seg.chars().filter(|&c| !is_invisible(c)).nfkc() {
+                push_mapped(c, start, end, out);
+            }
+            end
+        }
+
+        fn single_nfkc_char(seg: &str) -> Option<char> {
+            let mut chars = seg.chars();
+            let c = chars.next()?;
+            let stable =
+                chars.next().is_none() && is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes;
+            stable.then_some(c)
+        }
+
+        fn segment_end(s: &str, start: usize) -> usize {
+            let mut chars = s[start..].char_indices();
+            let first_len = chars.next().map_or(1, |(_, c)| c.len_utf8());
+            let mut end = start + first_len;
+            for (off, c) in chars {
+                if !continues_segment(c) {
+                    break;
+                }
+                end = start + off + c.len_utf8();
+            }
+            end
+        }
+
+        fn continues_segment(c: char) -> bool {
+            !c.is_ascii()
+                && (canonical_combining_class(c) != 0
+                    || matches!(c, '\u{FF9E}' | '\u{FF9F}' | '\u{3099}' | '\u{309A}')
+                    || ('\u{1160}'..='\u{11FF}').contains(&c))
+        }
+
+        fn push_mapped(c: char, start: usize, end: usize, out: &mut Builder) {
+            if c.is_ascii() {
+                if is_ascii_space(c as u8) {
+                    out.push_space(start, end);
+                } else {
+                    out.push(c.to_ascii_lowercase(), start, end);
+                }
+                return;
+            }
+            if is_invisible(c) {
+                return;
+            }
+            if ('\u{3040}'..'\u{A640}').contains(&c) || ('\u{AC00}'..'\u{D7A4}').contains(&c) {
+                out.push(c, start, end);
+                return;
+            }
+            if let Some(a) = latin_lookalike(c) {
+                out.push(a as char, start, end);
+                return;
+            }
+            for l in c.to_lowercase() {
+                let mapped = latin_lookalike(l).map_or(l, char::from);
+                out.push(mapped, start, end);
+            }
+        }
+    }
+
+    fn assert_same_as_reference(s: &str) {
+        let new = NormalizedText::new(s);
+        let old = reference::normalize(s);
+        assert_eq!(new.text, old.text, "text of {s:?}");
+        assert_eq!(new.origin, old.origin, "origin of {s:?}");
+        assert_eq!(new.ends, old.ends, "ends of {s:?}");
+        assert_eq!(normalize_str(s), old.text, "normalize_str of {s:?}");
+    }
+
+    #[test]
+    fn stable_chars_map_as_before() {
+        let stable = (0x2000u32..0xA000).filter_map(char::from_u32).filter(|c| {
+            let mut buf = [0u8; 4];
+            is_stable_char(c.encode_utf8(&mut buf).as_bytes())
+        });
+        for c in stable {
+            for s in [
+                format!("{c}"),
+                format!("a{c}{c}b"),
+                format!("{c}\u{3099} {c}\u{301}"),
+            ] {
+                assert_same_as_reference(&s);
+            }
+        }
+    }
+
+    #[test]
+    fn edge_cases_map_as_before() {
+        for s in [
+            "",
+            " ",
+            "  a",
+            "a  ",
+            "\t\nA\r\n",
+            "A B\tC  D \n E",
+            "x\u{1}y\u{1c} z",
+            "ab\u{301}",
+            "注文\u{3099}",
+            "カ\u{3099}キ",
+            "ｶﾞ日本",
+            "日本 \u{3000} 語",
+            "é 日本",
+            "日\u{200B}本",
+            "ア\u{FF9E}",
+            "、。「」ー",
+            "\u{3099}",
+            "ﾞ日",
+            "日\u{115F}\u{1160}",
+        ] {
+            assert_same_as_reference(s);
+        }
+    }
+
     mod prop {
         use super::super::*;
         use proptest::prelude::*;
@@ -477,6 +767,13 @@ mod tests {
                 prop_assert!(o.start <= o.end && o.end <= s.len());
                 prop_assert!(s.is_char_boundary(o.start) && s.is_char_boundary(o.end));
                 prop_assert_eq!(normalize_str(&s), n.text.clone());
+            }
+
+            #[test]
+            fn same_as_reference(
+                s in "(?s)(\\PC|[a-zA-Z \t\n\r\u{0B}\u{0C}\u{1C}\u{01}\u{A0}\u{3000}]|[\u{3000}-\u{30FF}\u{4E00}-\u{4E0F}\u{9FF0}-\u{9FFF}\u{FF61}-\u{FF9F}]|[\u{0300}-\u{036F}\u{3099}-\u{309C}\u{1160}-\u{1170}]|[\u{200B}-\u{200F}\u{202A}-\u{202E}\u{2066}-\u{2069}\u{FEFF}\u{AD}]|[\u{0410}-\u{044F}\u{0391}-\u{03C9}\u{2010}-\u{2015}\u{FF01}-\u{FF5E}])*",
+            ) {
+                super::assert_same_as_reference(&s);
             }
 
             #[test]
