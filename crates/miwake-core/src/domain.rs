@@ -198,7 +198,11 @@ fn punycode_decode(input: &str) -> Option<String> {
 /// The wrapped target of a known click-wrapper (Outlook SafeLinks, Proofpoint URL Defense,
 /// Google redirect), percent-decoded, or `None` when the URL is not a wrapper.
 pub fn unwrap_click_wrapper(url: &str) -> Option<String> {
-    let parts = parse_url(url)?;
+    unwrap_click_wrapper_parts(&parse_url(url)?)
+}
+
+/// [`unwrap_click_wrapper`] of a URL already split.
+pub fn unwrap_click_wrapper_parts(parts: &UrlParts<'_>) -> Option<String> {
     let host = parts.host.as_str();
     let query = parts.rest.split_once('?').map(|(_, q)| q).unwrap_or("");
     if host.ends_with("safelinks.protection.outlook.com") {

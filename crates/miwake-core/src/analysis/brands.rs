@@ -120,8 +120,10 @@ impl BrandIndex {
         }
         let (owned_patterns, owned_inside_brand): (Vec<String>, Vec<usize>) =
             owners.iter().map(|(d, b)| (d.clone(), *b)).unzip();
+        // Every link host is searched for owned domains, and paths for labels: DFAs.
         let owned_inside = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&owned_patterns)
             .ok();
         // Brand names are searched in every message's whole text, twice: a DFA takes one step
@@ -224,7 +226,12 @@ impl BrandIndex {
         if reg.as_ref().is_some_and(|r| self.owners.contains_key(r)) {
             return None;
         }
-        let reg = reg.as_deref().unwrap_or(host);
+        self.lookalike_foreign(host, reg.as_deref().unwrap_or(host))
+    }
+
+    /// [`Self::lookalike`] of a host whose registrable domain (`reg`, or the host itself
+    /// when it has none) no brand owns.
+    pub fn lookalike_foreign(&self, host: &str, reg: &str) -> Option<Lookalike> {
         let tld = reg.rsplit('.').next().unwrap_or("");
         let cheap = self.cheap_tlds.contains(tld);
         let skel = skeleton(host);
@@ -338,7 +345,10 @@ fn label_searcher(
         .filter(|(_, (label, _))| keep(label))
         .map(|(i, (label, _))| (label.as_str(), i))
         .unzip();
-    (AhoCorasick::new(&patterns).ok(), index)
+    let searcher = AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&patterns);
+    (searcher.ok(), index)
 }
 
 /// The earliest label in `labels` order (not in text order) found anywhere in `text`, as
@@ -397,19 +407,23 @@ pub fn skeleton(host: &str) -> String {
 /// What `normalize_str` does to ASCII text without spaces (lower case, nothing else), with
 /// look-alike digits folded; and whether it holds a pair `rn` or `vv`.
 fn fold_ascii(host: &str) -> (String, bool) {
-    let mut pairs = false;
-    let mut prev = 0u8;
-    let bytes: Vec<u8> = host
-        .bytes()
-        .map(|b| {
-            let c = fold_lookalike_byte(b.to_ascii_lowercase());
-            pairs |= matches!((prev, c), (b'r', b'n') | (b'v', b'v'));
-            prev = c;
-            c
-        })
-        .collect();
+    let bytes: Vec<u8> = host.bytes().map(|b| ASCII_FOLD[usize::from(b)]).collect();
+    let pairs = [b"rn", b"vv"]
+        .iter()
+        .any(|pair| memchr::memmem::find(&bytes, *pair).is_some());
     (String::from_utf8(bytes).unwrap_or_default(), pairs)
 }
+
+/// Each byte lower-cased and folded by [`fold_lookalike_byte`].
+const ASCII_FOLD: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = fold_lookalike_byte((b as u8).to_ascii_lowercase());
+        b += 1;
+    }
+    table
+};
 
 fn is_label_separator(c: char) -> bool {
     matches!(c, '.' | '-' | '_')
@@ -419,7 +433,7 @@ fn fold_lookalike_digit(c: char) -> char {
     u8::try_from(c).map_or(c, |b| char::from(fold_lookalike_byte(b)))
 }
 
-fn fold_lookalike_byte(b: u8) -> u8 {
+const fn fold_lookalike_byte(b: u8) -> u8 {
     match b {
         b'0' => b'o',
         b'1' | b'!' | b'|' => b'l',
@@ -476,6 +490,7 @@ fn shares_a_third(label: &str, brand: &str) -> bool {
 }
 
 /// Levenshtein distance ≤ 1, without allocating.
+#[inline]
 fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a == b {

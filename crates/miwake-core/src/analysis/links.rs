@@ -6,7 +6,7 @@ use crate::analysis::brands::{host_under, BrandIndex};
 use crate::analysis::Hit;
 use crate::domain::{
     embedded_urls, is_internationalized, is_ip_literal, parse_url, registrable_domain,
-    unwrap_click_wrapper,
+    unwrap_click_wrapper_parts,
 };
 use crate::knowledge::DomainLists;
 use crate::message::{Link, LinkOrigin};
@@ -107,7 +107,7 @@ fn judge_host(host: &str, brands: &BrandIndex, lists: &DomainLists, bare_url: bo
     HostVerdict {
         ip_literal: is_ip_literal(host),
         punycode: is_internationalized(host),
-        lookalike: foreign && brands.lookalike(host).is_some(),
+        lookalike: foreign && brands.lookalike_foreign(host, reg).is_some(),
         shortener: lists
             .shorteners
             .iter()
@@ -131,9 +131,12 @@ fn judge_link(
     bare_url: bool,
     hosts: &mut HostVerdicts,
 ) -> (LinkReport, Vec<&'static str>) {
-    let unwrapped = unwrap_click_wrapper(&link.href);
-    let target = unwrapped.as_deref().unwrap_or(&link.href);
-    let parts = parse_url(target);
+    let href_parts = parse_url(&link.href);
+    let unwrapped = href_parts.as_ref().and_then(unwrap_click_wrapper_parts);
+    let parts = match unwrapped.as_deref() {
+        Some(target) => parse_url(target),
+        None => href_parts,
+    };
     let host = parts
         .as_ref()
         .map(|p| p.host.clone())
