@@ -324,7 +324,12 @@ fn near_length_table(labels: &[(String, usize)]) -> Vec<Vec<usize>> {
     (0..=longest + 1)
         .map(|len| {
             let near = |(_, (l, _)): &(usize, &(String, usize))| l.len().abs_diff(len) <= 1;
-            labels.iter().enumerate().filter(near).map(|(i, _)| i).collect()
+            labels
+                .iter()
+                .enumerate()
+                .filter(near)
+                .map(|(i, _)| i)
+                .collect()
         })
         .collect()
 }

@@ -257,10 +257,7 @@ impl Analyzer {
     /// The brand the message presents itself as: named in the sender's display name or
     /// address, in the subject, or more than once in the text.
     fn claimed_brand(&self, signs: &route::BrandSigns) -> Option<BrandClaim> {
-        let by_header = signs
-            .display_name
-            .or(signs.from_address)
-            .or(signs.subject);
+        let by_header = signs.display_name.or(signs.from_address).or(signs.subject);
         if let Some(brand) = by_header {
             return Some(BrandClaim {
                 brand,

@@ -186,26 +186,24 @@ const DESK_WORDS: &[&str] = &[
 /// The brand name followed by a desk word: "Amazon カスタマーサービス", "Amazon.co.jp チーム".
 fn signature(normalized: &str, mentions: &[(usize, std::ops::Range<usize>)]) -> Option<usize> {
     const GAP: usize = 3;
-    let found = mentions
-        .iter()
-        .find_map(|&(brand, ref range)| {
-            let after = normalized.get(range.end..)?;
-            let skipped: String = after
-                .chars()
-                .take(GAP + 24)
-                .skip_while(|c| c.is_whitespace() || matches!(c, '.' | '・' | '-' | '_'))
-                .collect();
-            let gap = after.chars().take(GAP + 24).count() - skipped.chars().count();
-            let desk = gap <= GAP
-                && DESK_WORDS.iter().any(|w| {
-                    skipped.starts_with(w)
-                        && skipped[w.len()..]
-                            .chars()
-                            .next()
-                            .is_none_or(|c| !c.is_ascii_alphanumeric())
-                });
-            desk.then_some(brand)
-        });
+    let found = mentions.iter().find_map(|&(brand, ref range)| {
+        let after = normalized.get(range.end..)?;
+        let skipped: String = after
+            .chars()
+            .take(GAP + 24)
+            .skip_while(|c| c.is_whitespace() || matches!(c, '.' | '・' | '-' | '_'))
+            .collect();
+        let gap = after.chars().take(GAP + 24).count() - skipped.chars().count();
+        let desk = gap <= GAP
+            && DESK_WORDS.iter().any(|w| {
+                skipped.starts_with(w)
+                    && skipped[w.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !c.is_ascii_alphanumeric())
+            });
+        desk.then_some(brand)
+    });
     found
 }
 
