@@ -53,6 +53,7 @@ pub struct Analyzer {
     rules: ContentRules,
     intents: IntentClassifier,
     brands: BrandIndex,
+    host_lists: links::HostLists,
     facts: FactExtractor,
     limits: Limits,
     route: auth::RouteOptions,
@@ -64,6 +65,7 @@ impl Analyzer {
             rules: ContentRules::compile(&knowledge.rules)?,
             intents: IntentClassifier::compile(&knowledge.intents)?,
             brands: BrandIndex::new(&knowledge.brands, &knowledge.lists),
+            host_lists: links::HostLists::new(&knowledge.lists),
             facts: FactExtractor::new(),
             limits: Limits::default(),
             route: auth::RouteOptions::default(),
@@ -178,7 +180,7 @@ impl Analyzer {
         let (link_reports, link_hits) = links::analyze_links(
             &all_links,
             &self.brands,
-            &self.knowledge.lists,
+            &self.host_lists,
             link_claim,
             bare_url,
         );
