@@ -102,17 +102,20 @@ pub fn is_ip_literal(host: &str) -> bool {
     if host.contains(':') {
         return host.parse::<std::net::Ipv6Addr>().is_ok();
     }
-    if host.parse::<std::net::Ipv4Addr>().is_ok() {
-        return true;
-    }
     let numeric_part = |p: &str| {
         !p.is_empty()
             && (p.bytes().all(|b| b.is_ascii_digit())
                 || p.strip_prefix("0x")
                     .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit())))
     };
-    let parts: Vec<&str> = host.split('.').collect();
-    parts.len() <= 4 && parts.iter().all(|p| numeric_part(p))
+    // Both forms below end in a numeric part; most hosts end in a TLD and stop here.
+    if !host.rsplit('.').next().is_some_and(numeric_part) {
+        return false;
+    }
+    if host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return true;
+    }
+    host.split('.').count() <= 4 && host.split('.').all(numeric_part)
 }
 
 /// True when any label is an IDNA A-label (`xn--…`) or the host holds non-ASCII letters.
@@ -195,7 +198,11 @@ fn punycode_decode(input: &str) -> Option<String> {
 /// The wrapped target of a known click-wrapper (Outlook SafeLinks, Proofpoint URL Defense,
 /// Google redirect), percent-decoded, or `None` when the URL is not a wrapper.
 pub fn unwrap_click_wrapper(url: &str) -> Option<String> {
-    let parts = parse_url(url)?;
+    unwrap_click_wrapper_parts(&parse_url(url)?)
+}
+
+/// [`unwrap_click_wrapper`] of a URL already split.
+pub fn unwrap_click_wrapper_parts(parts: &UrlParts<'_>) -> Option<String> {
     let host = parts.host.as_str();
     let query = parts.rest.split_once('?').map(|(_, q)| q).unwrap_or("");
     if host.ends_with("safelinks.protection.outlook.com") {
@@ -252,6 +259,9 @@ pub fn embedded_urls(rest: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Decode `%XX` escapes; invalid escapes stay as written; invalid UTF-8 is replaced.
 pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -267,7 +277,7 @@ pub fn percent_decode(s: &str) -> String {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]

@@ -63,6 +63,11 @@ pub struct BrandIndex {
     name_owner: Vec<usize>,
     /// Lookalike labels (skeletons) → brand index.
     labels: Vec<(String, usize)>,
+    /// By a host label's length: the `labels` one letter or less longer or shorter, in
+    /// `labels` order (the others can be neither equal nor one edit away).
+    labels_near_length: Vec<Vec<usize>>,
+    /// Each label's [`byte_mask`], in `labels` order.
+    label_masks: Vec<u64>,
     /// Lookalike labels of 5+ letters, searched inside a host's skeleton; pattern → `labels` index.
     labels_inside: Option<AhoCorasick>,
     labels_inside_index: Vec<usize>,
@@ -115,8 +120,10 @@ impl BrandIndex {
         }
         let (owned_patterns, owned_inside_brand): (Vec<String>, Vec<usize>) =
             owners.iter().map(|(d, b)| (d.clone(), *b)).unzip();
+        // Every link host is searched for owned domains, and paths for labels: DFAs.
         let owned_inside = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&owned_patterns)
             .ok();
         // Brand names are searched in every message's whole text, twice: a DFA takes one step
@@ -130,6 +137,8 @@ impl BrandIndex {
             label_searcher(&labels, |label| label.len() >= 5);
         let (labels_in_path, labels_in_path_index) =
             label_searcher(&labels, |label| label.len() >= 4 && label.is_ascii());
+        let labels_near_length = near_length_table(&labels);
+        let label_masks = labels.iter().map(|(l, _)| byte_mask(l)).collect();
         BrandIndex {
             brands: brands.to_vec(),
             owners,
@@ -137,6 +146,8 @@ impl BrandIndex {
             names,
             name_owner,
             labels,
+            labels_near_length,
+            label_masks,
             labels_inside,
             labels_inside_index,
             labels_in_path,
@@ -215,7 +226,12 @@ impl BrandIndex {
         if reg.as_ref().is_some_and(|r| self.owners.contains_key(r)) {
             return None;
         }
-        let reg = reg.as_deref().unwrap_or(host);
+        self.lookalike_foreign(host, reg.as_deref().unwrap_or(host))
+    }
+
+    /// [`Self::lookalike`] of a host whose registrable domain (`reg`, or the host itself
+    /// when it has none) no brand owns.
+    pub fn lookalike_foreign(&self, host: &str, reg: &str) -> Option<Lookalike> {
         let tld = reg.rsplit('.').next().unwrap_or("");
         let cheap = self.cheap_tlds.contains(tld);
         let skel = skeleton(host);
@@ -231,10 +247,9 @@ impl BrandIndex {
         let throwaway = host_suffixes(host).any(|s| self.throwaway_suffixes.contains(s));
         let suspicious_setting = cheap || throwaway || self.has_lure_word(&skel);
         for label in skel.split(is_label_separator) {
-            for (brand_label, brand) in &self.labels {
-                if label.len().abs_diff(brand_label.len()) > 1 {
-                    continue;
-                }
+            let near_length = self.labels_near_length.get(label.len());
+            let candidates = near_length.into_iter().flatten();
+            for (brand_label, brand) in candidates.filter_map(|&i| self.labels.get(i)) {
                 if label == brand_label {
                     return Some(Lookalike {
                         brand: *brand,
@@ -265,9 +280,12 @@ impl BrandIndex {
         // setting is suspicious, since ordinary words sit one edit from brands too (`amazing`).
         if suspicious_setting {
             for label in skel.split(is_label_separator) {
-                for (brand_label, brand) in &self.labels {
+                let label_mask = byte_mask(label);
+                for ((brand_label, brand), mask) in self.labels.iter().zip(&self.label_masks) {
+                    // One edit leaves all but one of the brand label's letters in the label.
                     if brand_label.len() >= 6
                         && label.len() > brand_label.len()
+                        && (mask & !label_mask).count_ones() <= 1
                         && near_inside(label, brand_label)
                     {
                         return Some(Lookalike {
@@ -284,7 +302,11 @@ impl BrandIndex {
     /// A brand label written in a URL's path or query (`/ap/login/amazon.co.jp/`,
     /// `?v3rify_amazon`), folded like hosts; only labels of 4+ letters.
     pub fn named_in_path(&self, rest: &str) -> Option<usize> {
-        let decoded = crate::domain::percent_decode(rest);
+        let decoded = if rest.contains('%') {
+            std::borrow::Cow::Owned(crate::domain::percent_decode(rest))
+        } else {
+            std::borrow::Cow::Borrowed(rest)
+        };
         let skel = skeleton(&decoded);
         let first = first_label_in(&self.labels_in_path, &self.labels_in_path_index, &skel)?;
         self.labels.get(first).map(|&(_, brand)| brand)
@@ -293,6 +315,28 @@ impl BrandIndex {
     fn has_lure_word(&self, skel: &str) -> bool {
         self.lure_words.as_ref().is_some_and(|ac| ac.is_match(skel))
     }
+}
+
+/// For each length up to the longest label's plus one, the indices of the labels whose
+/// length differs from it by at most one.
+fn near_length_table(labels: &[(String, usize)]) -> Vec<Vec<usize>> {
+    let longest = labels.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+    (0..=longest + 1)
+        .map(|len| {
+            let near = |(_, (l, _)): &(usize, &(String, usize))| l.len().abs_diff(len) <= 1;
+            labels
+                .iter()
+                .enumerate()
+                .filter(near)
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect()
+}
+
+/// The bytes a text holds, as bits (byte mod 64: a coarse set, never missing one).
+fn byte_mask(text: &str) -> u64 {
+    text.bytes().fold(0, |mask, b| mask | 1 << (b & 63))
 }
 
 /// One searcher for the labels that pass `keep`, and each pattern's index in `labels`.
@@ -306,7 +350,10 @@ fn label_searcher(
         .filter(|(_, (label, _))| keep(label))
         .map(|(i, (label, _))| (label.as_str(), i))
         .unzip();
-    (AhoCorasick::new(&patterns).ok(), index)
+    let searcher = AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&patterns);
+    (searcher.ok(), index)
 }
 
 /// The earliest label in `labels` order (not in text order) found anywhere in `text`, as
@@ -346,36 +393,60 @@ fn near_inside_or_equal(word: &str, label: &str) -> bool {
 /// A host's letters with look-alike digits and letter pairs folded: `arnaz0n` → `amazon`.
 pub fn skeleton(host: &str) -> String {
     let spaced = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
-    let folded: String = if host.is_ascii() && !host.bytes().any(spaced) {
-        // What `normalize_str` does to such text: lower case, nothing else.
-        host.bytes()
-            .map(|b| fold_lookalike_digit(b.to_ascii_lowercase() as char))
-            .collect()
+    let (folded, pairs) = if host.is_ascii() && !host.bytes().any(spaced) {
+        fold_ascii(host)
     } else {
-        normalize_str(host)
+        let folded: String = normalize_str(host)
             .chars()
             .map(fold_lookalike_digit)
-            .collect()
+            .collect();
+        let pairs = folded.contains("rn") || folded.contains("vv");
+        (folded, pairs)
     };
-    if !folded.contains("rn") && !folded.contains("vv") {
+    if !pairs {
         return folded;
     }
     folded.replace("rn", "m").replace("vv", "w")
 }
+
+/// What `normalize_str` does to ASCII text without spaces (lower case, nothing else), with
+/// look-alike digits folded; and whether it holds a pair `rn` or `vv`.
+fn fold_ascii(host: &str) -> (String, bool) {
+    let bytes: Vec<u8> = host.bytes().map(|b| ASCII_FOLD[usize::from(b)]).collect();
+    let pairs = [b"rn", b"vv"]
+        .iter()
+        .any(|pair| memchr::memmem::find(&bytes, *pair).is_some());
+    (String::from_utf8(bytes).unwrap_or_default(), pairs)
+}
+
+/// Each byte lower-cased and folded by [`fold_lookalike_byte`].
+const ASCII_FOLD: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = fold_lookalike_byte((b as u8).to_ascii_lowercase());
+        b += 1;
+    }
+    table
+};
 
 fn is_label_separator(c: char) -> bool {
     matches!(c, '.' | '-' | '_')
 }
 
 fn fold_lookalike_digit(c: char) -> char {
-    match c {
-        '0' => 'o',
-        '1' | '!' | '|' => 'l',
-        '3' => 'e',
-        '4' | '@' => 'a',
-        '5' | '$' => 's',
-        '7' => 't',
-        _ => c,
+    u8::try_from(c).map_or(c, |b| char::from(fold_lookalike_byte(b)))
+}
+
+const fn fold_lookalike_byte(b: u8) -> u8 {
+    match b {
+        b'0' => b'o',
+        b'1' | b'!' | b'|' => b'l',
+        b'3' => b'e',
+        b'4' | b'@' => b'a',
+        b'5' | b'$' => b's',
+        b'7' => b't',
+        _ => b,
     }
 }
 
@@ -424,6 +495,7 @@ fn shares_a_third(label: &str, brand: &str) -> bool {
 }
 
 /// Levenshtein distance ≤ 1, without allocating.
+#[inline]
 fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a == b {
@@ -431,6 +503,10 @@ fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
     }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if long.len() - short.len() > 1 {
+        return false;
+    }
+    // From three letters on, one edit leaves the first or the last letter in place.
+    if long.len() >= 3 && short.first() != long.first() && short.last() != long.last() {
         return false;
     }
     let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();

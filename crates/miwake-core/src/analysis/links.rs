@@ -1,12 +1,12 @@
 //! Where every link really goes, judged without opening it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::analysis::brands::{host_under, BrandIndex};
+use crate::analysis::brands::{host_suffixes, BrandIndex};
 use crate::analysis::Hit;
 use crate::domain::{
     embedded_urls, is_internationalized, is_ip_literal, parse_url, registrable_domain,
-    unwrap_click_wrapper,
+    unwrap_click_wrapper_parts,
 };
 use crate::knowledge::DomainLists;
 use crate::message::{Link, LinkOrigin};
@@ -14,6 +14,35 @@ use crate::report::{Evidence, LinkReport};
 
 /// At most this many links of one finding are cited as evidence.
 const MAX_EVIDENCE: usize = 5;
+
+/// The domain lists a link host is looked up in, as sets: a host is looked up by its
+/// suffixes instead of being compared with every entry.
+#[derive(Debug, Clone, Default)]
+pub struct HostLists {
+    shorteners: HashSet<String>,
+    hosting_links: HashSet<String>,
+    dynamic_dns: HashSet<String>,
+    off_platform: HashSet<String>,
+    cheap_tlds: HashSet<String>,
+}
+
+impl HostLists {
+    pub fn new(lists: &DomainLists) -> Self {
+        let set = |list: &[String]| list.iter().cloned().collect();
+        HostLists {
+            shorteners: set(&lists.shorteners),
+            hosting_links: set(&lists.hosting_links),
+            dynamic_dns: set(&lists.dynamic_dns),
+            off_platform: set(&lists.off_platform),
+            cheap_tlds: set(&lists.cheap_tlds),
+        }
+    }
+}
+
+/// `host` is one of `domains` or under one of them.
+fn under_any(domains: &HashSet<String>, host: &str) -> bool {
+    host_suffixes(host).any(|s| domains.contains(s))
+}
 
 /// The brand a message's links are measured against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +61,7 @@ pub enum LinkClaim {
 pub fn analyze_links(
     links: &[Link],
     brands: &BrandIndex,
-    lists: &DomainLists,
+    lists: &HostLists,
     claim: LinkClaim,
     bare_url: bool,
 ) -> (Vec<LinkReport>, Vec<Hit>) {
@@ -96,7 +125,7 @@ struct HostVerdict {
 /// The hosts judged so far in one message.
 type HostVerdicts = HashMap<String, HostVerdict>;
 
-fn judge_host(host: &str, brands: &BrandIndex, lists: &DomainLists, bare_url: bool) -> HostVerdict {
+fn judge_host(host: &str, brands: &BrandIndex, lists: &HostLists, bare_url: bool) -> HostVerdict {
     let registrable = registrable_domain(host);
     let owner = registrable
         .as_deref()
@@ -107,17 +136,14 @@ fn judge_host(host: &str, brands: &BrandIndex, lists: &DomainLists, bare_url: bo
     HostVerdict {
         ip_literal: is_ip_literal(host),
         punycode: is_internationalized(host),
-        lookalike: foreign && brands.lookalike(host).is_some(),
-        shortener: lists
-            .shorteners
-            .iter()
-            .any(|s| s == reg || host_under(host, s)),
-        hosting_tenant: foreign && lists.hosting_links.iter().any(|s| host_under(host, s)),
-        dynamic_dns: foreign && lists.dynamic_dns.iter().any(|s| host_under(host, s)),
+        lookalike: foreign && brands.lookalike_foreign(host, reg).is_some(),
+        shortener: lists.shorteners.contains(reg) || under_any(&lists.shorteners, host),
+        hosting_tenant: foreign && under_any(&lists.hosting_links, host),
+        dynamic_dns: foreign && under_any(&lists.dynamic_dns, host),
         domain_in_subdomain: foreign && domain_in_subdomain(host, reg),
         random: foreign && bare_url && random_host(host, reg),
-        off_platform: lists.off_platform.iter().any(|s| s == reg),
-        cheap_tld: foreign && lists.cheap_tlds.iter().any(|t| t == tld),
+        off_platform: lists.off_platform.contains(reg),
+        cheap_tld: foreign && lists.cheap_tlds.contains(tld),
         owner,
         registrable,
     }
@@ -126,14 +152,17 @@ fn judge_host(host: &str, brands: &BrandIndex, lists: &DomainLists, bare_url: bo
 fn judge_link(
     link: &Link,
     brands: &BrandIndex,
-    lists: &DomainLists,
+    lists: &HostLists,
     claim: LinkClaim,
     bare_url: bool,
     hosts: &mut HostVerdicts,
 ) -> (LinkReport, Vec<&'static str>) {
-    let unwrapped = unwrap_click_wrapper(&link.href);
-    let target = unwrapped.as_deref().unwrap_or(&link.href);
-    let parts = parse_url(target);
+    let href_parts = parse_url(&link.href);
+    let unwrapped = href_parts.as_ref().and_then(unwrap_click_wrapper_parts);
+    let parts = match unwrapped.as_deref() {
+        Some(target) => parse_url(target),
+        None => href_parts,
+    };
     let host = parts
         .as_ref()
         .map(|p| p.host.clone())
@@ -305,9 +334,12 @@ fn redirects_elsewhere(rest: &str, brands: &BrandIndex) -> bool {
 mod tests {
     use super::*;
 
-    fn index() -> (BrandIndex, DomainLists) {
+    fn index() -> (BrandIndex, HostLists) {
         let k = crate::Knowledge::embedded().expect("embedded");
-        (BrandIndex::new(&k.brands, &k.lists), k.lists)
+        (
+            BrandIndex::new(&k.brands, &k.lists),
+            HostLists::new(&k.lists),
+        )
     }
 
     fn anchor(href: &str, text: &str) -> Link {

@@ -53,6 +53,7 @@ pub struct Analyzer {
     rules: ContentRules,
     intents: IntentClassifier,
     brands: BrandIndex,
+    host_lists: links::HostLists,
     facts: FactExtractor,
     limits: Limits,
     route: auth::RouteOptions,
@@ -64,6 +65,7 @@ impl Analyzer {
             rules: ContentRules::compile(&knowledge.rules)?,
             intents: IntentClassifier::compile(&knowledge.intents)?,
             brands: BrandIndex::new(&knowledge.brands, &knowledge.lists),
+            host_lists: links::HostLists::new(&knowledge.lists),
             facts: FactExtractor::new(),
             limits: Limits::default(),
             route: auth::RouteOptions::default(),
@@ -156,7 +158,8 @@ impl Analyzer {
     ) -> Report {
         let normalized = NormalizedText::new(&message.display_text);
         let facts = self.facts.extract(&normalized);
-        let claim = self.claimed_brand(&message, &normalized.text);
+        let signs = route::brand_signs(&message, &normalized.text, &self.brands);
+        let claim = self.claimed_brand(&signs);
         let claimed_brand = explicit_claim.or(claim.map(|c| c.brand));
         // In an e-mail, a brand named only in the body (a newsletter discussing Microsoft)
         // is not a claim to be that brand; in pasted text the body is all there is.
@@ -177,7 +180,7 @@ impl Analyzer {
         let (link_reports, link_hits) = links::analyze_links(
             &all_links,
             &self.brands,
-            &self.knowledge.lists,
+            &self.host_lists,
             link_claim,
             bare_url,
         );
@@ -196,7 +199,7 @@ impl Analyzer {
             &self.knowledge.lists,
             &authentication,
         ));
-        let claims = route::claims(&message, &normalized.text, &self.brands);
+        let claims = route::claims(&message, &normalized.text, &self.brands, &signs);
         hits.extend(route::claim_hits(&message, &claims, &self.brands));
         hits.extend(sender::service_name_on_free_mail(
             &message.headers,
@@ -255,33 +258,16 @@ impl Analyzer {
 
     /// The brand the message presents itself as: named in the sender's display name or
     /// address, in the subject, or more than once in the text.
-    fn claimed_brand(&self, message: &Message, normalized: &str) -> Option<BrandClaim> {
-        let headers = &message.headers;
-        let by_header = |brand| {
-            Some(BrandClaim {
+    fn claimed_brand(&self, signs: &route::BrandSigns) -> Option<BrandClaim> {
+        let by_header = signs.display_name.or(signs.from_address).or(signs.subject);
+        if let Some(brand) = by_header {
+            return Some(BrandClaim {
                 brand,
                 by_header: true,
-            })
-        };
-        if let Some(from) = headers.from.as_ref() {
-            let by_name = from.name.as_deref().and_then(|n| self.brands.named_in(n));
-            let by_domain = from
-                .domain()
-                .and_then(|d| crate::domain::registrable_domain(&d))
-                .and_then(|d| self.brands.sender_owner(&d));
-            if let Some(b) = by_name.or(by_domain) {
-                return by_header(b);
-            }
-        }
-        if let Some(b) = headers
-            .subject
-            .as_deref()
-            .and_then(|s| self.brands.named_in(s))
-        {
-            return by_header(b);
+            });
         }
         let mut counts = vec![0usize; self.brands.brands.len()];
-        for (brand, _) in self.brands.mentions(normalized).take(64) {
+        for &(brand, _) in &signs.mentions {
             counts[brand] += 1;
         }
         counts

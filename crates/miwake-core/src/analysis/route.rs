@@ -61,22 +61,49 @@ pub struct Claims {
     pub sources: Vec<ClaimSource>,
 }
 
-/// How the message claims a brand: the first brand found wins, in header order.
-/// `normalized` is the message's normalised display text.
-pub fn claims(message: &Message, normalized: &str, brands: &BrandIndex) -> Claims {
+/// The brand signs in a message's headers and text, found once for the claim searches of
+/// both the analysis ([`claims`]) and the message-wide brand claim.
+#[derive(Debug, Clone, Default)]
+pub struct BrandSigns {
+    /// The brand the From display name names.
+    pub display_name: Option<usize>,
+    /// The brand whose own domain the From address is on.
+    pub from_address: Option<usize>,
+    pub subject: Option<usize>,
+    /// The first 64 brand mentions in the normalised text: (brand, byte range).
+    pub mentions: Vec<(usize, std::ops::Range<usize>)>,
+}
+
+/// The brand signs of a message; `normalized` is its normalised display text.
+pub fn brand_signs(message: &Message, normalized: &str, brands: &BrandIndex) -> BrandSigns {
     let headers = &message.headers;
-    let mut found: Vec<(usize, ClaimSource)> = Vec::new();
-    if let Some(from) = headers.from.as_ref() {
-        if let Some(b) = from.name.as_deref().and_then(|n| brands.named_in(n)) {
-            found.push((b, ClaimSource::DisplayName));
-        }
-        if let Some(b) = from_brand(headers, brands) {
-            found.push((b, ClaimSource::FromAddress));
-        }
+    let from = headers.from.as_ref();
+    BrandSigns {
+        display_name: from
+            .and_then(|f| f.name.as_deref())
+            .and_then(|n| brands.named_in(n)),
+        from_address: from.and_then(|_| from_brand(headers, brands)),
+        subject: headers.subject.as_deref().and_then(|s| brands.named_in(s)),
+        mentions: brands.mentions(normalized).take(64).collect(),
     }
-    if let Some(b) = headers.subject.as_deref().and_then(|s| brands.named_in(s)) {
-        found.push((b, ClaimSource::Subject));
-    }
+}
+
+/// How the message claims a brand: the first brand found wins, in header order.
+/// `normalized` is the message's normalised display text, `signs` its [`brand_signs`].
+pub fn claims(
+    message: &Message,
+    normalized: &str,
+    brands: &BrandIndex,
+    signs: &BrandSigns,
+) -> Claims {
+    let mut found: Vec<(usize, ClaimSource)> = [
+        (signs.display_name, ClaimSource::DisplayName),
+        (signs.from_address, ClaimSource::FromAddress),
+        (signs.subject, ClaimSource::Subject),
+    ]
+    .into_iter()
+    .filter_map(|(brand, source)| Some((brand?, source)))
+    .collect();
     let html = message
         .links
         .iter()
@@ -86,7 +113,7 @@ pub fn claims(message: &Message, normalized: &str, brands: &BrandIndex) -> Claim
             found.push((b, ClaimSource::LogoAlt));
         }
     }
-    if let Some(b) = signature(normalized, brands) {
+    if let Some(b) = signature(normalized, &signs.mentions) {
         found.push((b, ClaimSource::Signature));
     }
     let Some(&(brand, _)) = found.first() else {
@@ -157,29 +184,26 @@ const DESK_WORDS: &[&str] = &[
 ];
 
 /// The brand name followed by a desk word: "Amazon カスタマーサービス", "Amazon.co.jp チーム".
-fn signature(normalized: &str, brands: &BrandIndex) -> Option<usize> {
+fn signature(normalized: &str, mentions: &[(usize, std::ops::Range<usize>)]) -> Option<usize> {
     const GAP: usize = 3;
-    let found = brands
-        .mentions(normalized)
-        .take(64)
-        .find_map(|(brand, range)| {
-            let after = normalized.get(range.end..)?;
-            let skipped: String = after
-                .chars()
-                .take(GAP + 24)
-                .skip_while(|c| c.is_whitespace() || matches!(c, '.' | '・' | '-' | '_'))
-                .collect();
-            let gap = after.chars().take(GAP + 24).count() - skipped.chars().count();
-            let desk = gap <= GAP
-                && DESK_WORDS.iter().any(|w| {
-                    skipped.starts_with(w)
-                        && skipped[w.len()..]
-                            .chars()
-                            .next()
-                            .is_none_or(|c| !c.is_ascii_alphanumeric())
-                });
-            desk.then_some(brand)
-        });
+    let found = mentions.iter().find_map(|&(brand, ref range)| {
+        let after = normalized.get(range.end..)?;
+        let skipped: String = after
+            .chars()
+            .take(GAP + 24)
+            .skip_while(|c| c.is_whitespace() || matches!(c, '.' | '・' | '-' | '_'))
+            .collect();
+        let gap = after.chars().take(GAP + 24).count() - skipped.chars().count();
+        let desk = gap <= GAP
+            && DESK_WORDS.iter().any(|w| {
+                skipped.starts_with(w)
+                    && skipped[w.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !c.is_ascii_alphanumeric())
+            });
+        desk.then_some(brand)
+    });
     found
 }
 
@@ -285,16 +309,18 @@ mod tests {
             logo_alt("[Amazon sues a seller over fake reviews]", &idx),
             None
         );
+        let signed = |text: &str| {
+            let text = n(text);
+            let mentions: Vec<_> = idx.mentions(&text).take(64).collect();
+            signature(&text, &mentions)
+        };
         assert_eq!(
-            signature(
-                &n("よろしくお願いします。\nAmazon.co.jp カスタマーサービス"),
-                &idx
-            ),
+            signed("よろしくお願いします。\nAmazon.co.jp カスタマーサービス"),
             amazon
         );
-        assert_eq!(signature(&n("Thanks,\nThe Amazon Team"), &idx), amazon);
-        assert_eq!(signature(&n("Check your Amazon account"), &idx), None);
-        assert_eq!(signature(&n("Amazon Customer Service"), &idx), amazon);
-        assert_eq!(signature(&n("I bought it on Amazon yesterday"), &idx), None);
+        assert_eq!(signed("Thanks,\nThe Amazon Team"), amazon);
+        assert_eq!(signed("Check your Amazon account"), None);
+        assert_eq!(signed("Amazon Customer Service"), amazon);
+        assert_eq!(signed("I bought it on Amazon yesterday"), None);
     }
 }
