@@ -17,6 +17,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_automata::util::pool::{Pool, PoolGuard};
 use regex_automata::{hybrid, meta, nfa::thompson, util::syntax, Anchored, Input, PatternSet};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::Hir;
 
 /// Prefix literals are cut to this many bytes: thousands of long case and spelling variants
 /// share a few short prefixes, which keeps the prefilter's DFA small.
@@ -101,9 +102,18 @@ impl GatedPatterns {
         let mut has_suffix_literals = Vec::new();
         let mut always = Vec::new();
         for (index, pattern) in sources.into_iter().enumerate() {
-            let regex =
-                LazyRegex::new(pattern, index).map_err(|message| BadPattern { index, message })?;
-            match literals(pattern, ExtractKind::Prefix) {
+            let source = prepare(pattern);
+            // One parse validates the pattern and gives both literal sets: parsing is most of
+            // what loading the knowledge costs.
+            let hir = regex_syntax::ParserBuilder::new()
+                .build()
+                .parse(&source)
+                .map_err(|e| BadPattern {
+                    index,
+                    message: e.to_string(),
+                })?;
+            let regex = LazyRegex::new(source, index);
+            match literals(&hir, ExtractKind::Prefix) {
                 Some(literals) => {
                     for literal in literals {
                         add_owner(literal, Owner::Starts(index));
@@ -111,7 +121,7 @@ impl GatedPatterns {
                 }
                 None => always.push(index),
             }
-            let suffixes = literals(pattern, ExtractKind::Suffix);
+            let suffixes = literals(&hir, ExtractKind::Suffix);
             has_suffix_literals.push(suffixes.is_some());
             for literal in suffixes.into_iter().flatten() {
                 add_owner(literal, Owner::Ends(index));
@@ -254,19 +264,14 @@ struct LazyRegex {
 }
 
 impl LazyRegex {
-    fn new(pattern: &str, slot: usize) -> Result<Self, String> {
-        let source = prepare(pattern);
-        regex_syntax::ParserBuilder::new()
-            .case_insensitive(true)
-            .build()
-            .parse(&source)
-            .map_err(|e| e.to_string())?;
-        Ok(LazyRegex {
+    /// `source` is a [`prepare`]d pattern that parses.
+    fn new(source: String, slot: usize) -> Self {
+        LazyRegex {
             source,
             slot,
             forward: OnceLock::new(),
             full: OnceLock::new(),
-        })
+        }
     }
 
     /// The full automaton; `None` only if the validated pattern exceeds the size limit.
@@ -382,13 +387,9 @@ impl LazyRegexSet {
 /// with, lower-cased and cut to [`MAX_LITERAL_BYTES`] at that end (a shorter piece is still
 /// in every match; the pattern itself confirms); `None` when there is no such finite set of
 /// useful (≥ 2 byte) literals.
-fn literals(pattern: &str, kind: ExtractKind) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .build()
-        .parse(&prepare(pattern))
-        .ok()?;
+fn literals(hir: &Hir, kind: ExtractKind) -> Option<Vec<Vec<u8>>> {
     let suffix = matches!(kind, ExtractKind::Suffix);
-    let seq = Extractor::new().kind(kind).extract(&hir);
+    let seq = Extractor::new().kind(kind).extract(hir);
     let literals = seq.literals()?;
     if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 2) {
         return None;
