@@ -88,11 +88,6 @@ pub fn host_suffixes(host: &str) -> impl Iterator<Item = &str> {
     std::iter::once(host).chain(host.match_indices('.').map(move |(i, _)| &host[i + 1..]))
 }
 
-/// True when `host` is `suffix` or a subdomain of it.
-pub fn host_under(host: &str, suffix: &str) -> bool {
-    host == suffix || host.strip_suffix(suffix).is_some_and(|p| p.ends_with('.'))
-}
-
 impl BrandIndex {
     pub fn new(brands: &[Brand], lists: &DomainLists) -> Self {
         let mut owners = HashMap::new();
