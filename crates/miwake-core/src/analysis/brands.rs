@@ -224,11 +224,16 @@ impl BrandIndex {
         self.lookalike_foreign(host, reg.as_deref().unwrap_or(host))
     }
 
+    /// `tld` is on the knowledge's list of cheap, abused top-level domains.
+    pub fn is_cheap_tld(&self, tld: &str) -> bool {
+        self.cheap_tlds.contains(tld)
+    }
+
     /// [`Self::lookalike`] of a host whose registrable domain (`reg`, or the host itself
     /// when it has none) no brand owns.
     pub fn lookalike_foreign(&self, host: &str, reg: &str) -> Option<Lookalike> {
         let tld = reg.rsplit('.').next().unwrap_or("");
-        let cheap = self.cheap_tlds.contains(tld);
+        let cheap = self.is_cheap_tld(tld);
         let skel = skeleton(host);
         // A brand's own domain written inside another host: amazon.co.jp.evil.top.
         if let Some(brand) = self.owned_domain_inside(host) {

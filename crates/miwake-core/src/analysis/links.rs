@@ -23,7 +23,6 @@ pub struct HostLists {
     hosting_links: HashSet<String>,
     dynamic_dns: HashSet<String>,
     off_platform: HashSet<String>,
-    cheap_tlds: HashSet<String>,
 }
 
 impl HostLists {
@@ -34,7 +33,6 @@ impl HostLists {
             hosting_links: set(&lists.hosting_links),
             dynamic_dns: set(&lists.dynamic_dns),
             off_platform: set(&lists.off_platform),
-            cheap_tlds: set(&lists.cheap_tlds),
         }
     }
 }
@@ -143,7 +141,7 @@ fn judge_host(host: &str, brands: &BrandIndex, lists: &HostLists, bare_url: bool
         domain_in_subdomain: foreign && domain_in_subdomain(host, reg),
         random: foreign && bare_url && random_host(host, reg),
         off_platform: lists.off_platform.contains(reg),
-        cheap_tld: foreign && lists.cheap_tlds.contains(tld),
+        cheap_tld: foreign && brands.is_cheap_tld(tld),
         owner,
         registrable,
     }

@@ -458,10 +458,7 @@ impl<'e> Walker<'_, '_, 'e> {
     where
         'e: 'm,
     {
-        match self.elisions.text(mail, part) {
-            Some(elided) => charset_text(part, elided.decoded),
-            None => Cow::Borrowed(parsed),
-        }
+        decoded_text(part, self.elisions.text(mail, part), parsed)
     }
 
     /// The part's text, noting unknown charsets and re-reading undeclared legacy encodings.
@@ -475,10 +472,7 @@ impl<'e> Walker<'_, '_, 'e> {
         'e: 'm,
     {
         let elided = self.elisions.text(mail, part);
-        let text = match elided {
-            Some(elided) => charset_text(part, elided.decoded),
-            None => Cow::Borrowed(parsed),
-        };
+        let text = decoded_text(part, elided, parsed);
         let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
         let known = charset.map(is_known_charset);
         if let (Some(name), Some(false)) = (charset, known) {
@@ -496,6 +490,19 @@ impl<'e> Walker<'_, '_, 'e> {
             Some(bytes) => Cow::Owned(plain::decode_unlabelled(&bytes).into_owned()),
             None => text,
         }
+    }
+}
+
+/// The part's text: `parsed` as mail-parser decoded it, or, when its body was cut before
+/// parsing, the cut body's decoded bytes converted the same way.
+fn decoded_text<'m>(
+    part: &MessagePart,
+    elided: Option<ElidedText<'m>>,
+    parsed: &'m str,
+) -> Cow<'m, str> {
+    match elided {
+        Some(elided) => charset_text(part, elided.decoded),
+        None => Cow::Borrowed(parsed),
     }
 }
 
