@@ -14,7 +14,8 @@
 //! delimiter that ends them (a single-part message's, to the end), and decoded here as
 //! mail-parser decodes them (see `qp`): mail-parser never sees their bytes, so nothing decoded
 //! can pass for MIME structure; the walk takes the decoded bytes from [`Elisions::text`] and
-//! converts their charset as mail-parser would have.
+//! converts their charset as mail-parser would have. Text bodies without a transfer encoding
+//! (7bit, 8bit, binary or none declared) are cut the same way: their bytes are their text.
 //!
 //! [`Elided::matches`] checks the parse against the cuts; when any cut did not land where
 //! expected, the caller parses the original instead.
@@ -67,7 +68,7 @@ enum Cut {
     Headers { received: usize },
     /// A binary part's base64 body.
     Body { decoded_len: usize },
-    /// A text part's quoted-printable or base64 body, ended by `--boundary`.
+    /// A text part's quoted-printable, base64 or unencoded body, ended by `--boundary`.
     Text(TextCut),
 }
 
@@ -76,7 +77,8 @@ struct TextCut {
     encoding: Encoding,
     /// The boundary the body was decoded against.
     boundary: Vec<u8>,
-    decoded: Vec<u8>,
+    /// None when the body needs no decoding (`Encoding::None`).
+    decoded: Option<Vec<u8>>,
     /// Where mail-parser ends the part in the original (its `offset_end`).
     raw_end: usize,
 }
@@ -324,10 +326,11 @@ impl<'a> Elisions<'a> {
             return None;
         }
         let (region, cut) = text_region_at(self.regions, part)?;
+        let encoded = self.original.get(region.original.start..cut.raw_end)?;
         Some(ElidedText {
             encoding: cut.encoding,
-            decoded: &cut.decoded,
-            encoded: self.original.get(region.original.start..cut.raw_end)?,
+            decoded: cut.decoded.as_deref().unwrap_or(encoded),
+            encoded,
         })
     }
 
@@ -461,6 +464,10 @@ fn find_regions(input: &[u8]) -> Vec<Region> {
         regions.extend(base64_root_region(input, pos));
         return regions;
     }
+    if root.is_some_and(|root| root.text_unencoded(true)) {
+        regions.extend(unencoded_root_region(input, pos));
+        return regions;
+    }
     // Bytes that boundary searches for quoted-printable bodies may still read: a search that
     // finds nothing reads to the end, and hostile input could make one per part.
     let mut search_budget = 2 * input.len();
@@ -584,6 +591,9 @@ fn part_after_delimiter(
                 (next, region)
             } else if headers.text_base64(false) {
                 base64_text_body(input, pos, delimiter_boundary(input, delimiter))
+            } else if headers.text_unencoded(false) && *search_budget > 0 {
+                let boundary = delimiter_boundary(input, delimiter);
+                unencoded_text_body(input, pos, boundary, search_budget)
             } else {
                 (pos, None)
             };
@@ -598,6 +608,8 @@ struct PartHeaders {
     base64: bool,
     binary: bool,
     qp: bool,
+    /// Declared 7bit, 8bit or binary: no transfer encoding, as when none is declared.
+    unencoded: bool,
     text: bool,
     /// Lines starting with `Content-Type` / `Content-Transfer-Encoding`, well-formed or not.
     types: usize,
@@ -612,6 +624,9 @@ impl PartHeaders {
             let value = value.trim_ascii();
             self.base64 = value.eq_ignore_ascii_case(b"base64");
             self.qp = value.eq_ignore_ascii_case(b"quoted-printable");
+            self.unencoded = [b"7bit".as_slice(), b"8bit", b"binary"]
+                .iter()
+                .any(|name| value.eq_ignore_ascii_case(name));
         } else if let Some(value) = header_value(line, b"content-type:") {
             let value = value.trim_ascii_start();
             self.binary = BINARY_TYPES
@@ -638,6 +653,13 @@ impl PartHeaders {
     /// A quoted-printable text body, declared once (`untyped_is_text`: no type is text/plain).
     fn text_qp(&self, untyped_is_text: bool) -> bool {
         self.qp && self.declared_text(untyped_is_text)
+    }
+
+    /// A text body without transfer encoding: none declared, or one 7bit/8bit/binary.
+    fn text_unencoded(&self, untyped_is_text: bool) -> bool {
+        let text = self.text || untyped_is_text && self.types == 0;
+        let unencoded = self.encodings == 0 || self.encodings == 1 && self.unencoded;
+        text && self.types <= 1 && unencoded
     }
 }
 
@@ -685,7 +707,7 @@ fn base64_text_body(input: &[u8], start: usize, boundary: &[u8]) -> (usize, Opti
             cut: Cut::Text(TextCut {
                 encoding: Encoding::Base64,
                 boundary: boundary.to_vec(),
-                decoded: decode(encoded, usize::MAX),
+                decoded: Some(decode(encoded, usize::MAX)),
                 raw_end,
             }),
             ..region
@@ -708,7 +730,70 @@ fn base64_root_region(input: &[u8], start: usize) -> Option<Region> {
         cut: Cut::Text(TextCut {
             encoding: Encoding::Base64,
             boundary: Vec::new(),
-            decoded: decode(encoded, usize::MAX),
+            decoded: Some(decode(encoded, usize::MAX)),
+            raw_end: input.len(),
+        }),
+    })
+}
+
+/// A text body without transfer encoding from `start`, up to the first `--boundary` (taken
+/// from the delimiter line before the part), as mail-parser's `mime_part` ends it: where
+/// scanning goes on (the delimiter, else `start`), and the body when it is long enough.
+fn unencoded_text_body(
+    input: &[u8],
+    start: usize,
+    boundary: &[u8],
+    search_budget: &mut usize,
+) -> (usize, Option<Region>) {
+    if boundary.is_empty() || boundary.len() > MAX_BOUNDARY || boundary.ends_with(b"--") {
+        return (start, None);
+    }
+    let body = input.get(start..).unwrap_or_default();
+    let needle = [b"--".as_slice(), boundary].concat();
+    let found = memchr::memmem::find(body, &needle);
+    let searched = found.map_or(body.len(), |at| at + needle.len());
+    *search_budget = search_budget.saturating_sub(searched);
+    let Some(delimiter) = found else {
+        return (start, None);
+    };
+    let region = (delimiter >= MIN_ELIDED).then(|| Region {
+        at: 0,
+        original: start..start + delimiter,
+        cut: Cut::Text(TextCut {
+            encoding: Encoding::None,
+            boundary: boundary.to_vec(),
+            decoded: None,
+            raw_end: start + unencoded_body_end(body, delimiter),
+        }),
+    });
+    (start + delimiter, region)
+}
+
+/// Where mail-parser ends a body whose delimiter starts at `delimiter`: before the line break
+/// that precedes it (CRLF or LF, within the body), else at the delimiter itself.
+fn unencoded_body_end(body: &[u8], delimiter: usize) -> usize {
+    let Some(newline) = delimiter.checked_sub(1) else {
+        return 0;
+    };
+    if body.get(newline) != Some(&b'\n') {
+        return delimiter;
+    }
+    match newline.checked_sub(1).and_then(|i| body.get(i)) {
+        Some(b'\r') => newline - 1,
+        _ => newline,
+    }
+}
+
+/// A single-part message's text body without transfer encoding: all of it to the end.
+fn unencoded_root_region(input: &[u8], start: usize) -> Option<Region> {
+    let len = input.len().checked_sub(start)?;
+    (len >= MIN_ELIDED).then(|| Region {
+        at: 0,
+        original: start..input.len(),
+        cut: Cut::Text(TextCut {
+            encoding: Encoding::None,
+            boundary: Vec::new(),
+            decoded: None,
             raw_end: input.len(),
         }),
     })
@@ -742,7 +827,7 @@ fn qp_region(input: &[u8], start: usize, boundary: &[u8]) -> Option<Region> {
         cut: Cut::Text(TextCut {
             encoding: Encoding::QuotedPrintable,
             boundary: boundary.to_vec(),
-            decoded: body.decoded,
+            decoded: Some(body.decoded),
             raw_end: start + body.raw_end,
         }),
     })
@@ -1093,8 +1178,11 @@ mod tests {
         assert_eq!(cuts.len(), 2);
         assert!(cuts.iter().all(|c| c.boundary == b"b"));
         let expected = "café au lait, crème brûlée suite\n".repeat(8);
-        assert_eq!(cuts[0].decoded, expected.trim_end().as_bytes());
-        assert_eq!(cuts[1].decoded, expected.as_bytes());
+        assert_eq!(
+            cuts[0].decoded.as_deref(),
+            Some(expected.trim_end().as_bytes())
+        );
+        assert_eq!(cuts[1].decoded.as_deref(), Some(expected.as_bytes()));
 
         let html = "PHA+Q2Fmw6kgYXUgbGFpdDwvcD4K".repeat(12);
         let raw = format!(
@@ -1104,20 +1192,104 @@ mod tests {
         );
         let elided = parse_elided(&raw).expect("a base64 cut that matches");
         let cut = text_cuts(&elided)[0];
-        assert_eq!(cut.decoded, "<p>Café au lait</p>\n".repeat(24).as_bytes());
+        assert_eq!(
+            cut.decoded.as_deref(),
+            Some("<p>Café au lait</p>\n".repeat(24).as_bytes())
+        );
         assert_eq!(&raw.as_bytes()[cut.raw_end..cut.raw_end + 2], b"\r\n");
 
         let single = format!("Subject: hi\nContent-Transfer-Encoding: quoted-printable\n\n{line}");
         let elided = parse_elided(&single).expect("a top-level cut");
-        assert_eq!(text_cuts(&elided)[0].decoded, expected.as_bytes());
+        assert_eq!(
+            text_cuts(&elided)[0].decoded.as_deref(),
+            Some(expected.as_bytes())
+        );
 
         let single =
             format!("Content-Type: text/html\nContent-Transfer-Encoding: base64\n\n{html}\n");
         let elided = parse_elided(&single).expect("a top-level base64 cut");
         assert_eq!(
-            text_cuts(&elided)[0].decoded,
-            "<p>Café au lait</p>\n".repeat(12).as_bytes()
+            text_cuts(&elided)[0].decoded.as_deref(),
+            Some("<p>Café au lait</p>\n".repeat(12).as_bytes())
         );
+    }
+
+    /// Where mail-parser ends each part of `raw` that starts at a cut's start, by start.
+    fn parsed_ends(raw: &str) -> Vec<(usize, usize)> {
+        let mail = mail_parser::MessageParser::new()
+            .parse(raw.as_bytes())
+            .expect("parses");
+        let ends = mail.parts.iter().skip(usize::from(mail.parts.len() > 1));
+        ends.map(|p| (p.offset_body as usize, p.offset_end as usize))
+            .collect()
+    }
+
+    #[test]
+    fn cuts_unencoded_text_bodies() {
+        let line = "Plain text of a seller's message, long enough to cut out.\n".repeat(5);
+        let crlf = line.replace('\n', "\r\n");
+        let raw = format!(
+            "Content-Type: multipart/alternative; boundary=b\n\n--b\n\
+             Content-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 7bit\n\n\
+             {line}--b\r\nContent-Type: text/html\r\n\r\n{crlf}--b\n\
+             Content-Type: text/plain; charset=windows-1252\nContent-Transfer-Encoding: 8bit\n\n\
+             {line}caf\u{e9} mid-line--b--\n"
+        );
+        let elided = parse_elided(&raw).expect("cuts that match");
+        let cuts: Vec<_> = elided
+            .regions
+            .iter()
+            .filter_map(|r| match &r.cut {
+                Cut::Text(cut) => Some((r.original.start, cut)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(cuts.len(), 3);
+        let ends = parsed_ends(&raw);
+        for (start, cut) in cuts {
+            assert_eq!(cut.encoding, Encoding::None);
+            assert_eq!(cut.decoded, None);
+            assert!(
+                ends.contains(&(start, cut.raw_end)),
+                "{start}..{}",
+                cut.raw_end
+            );
+        }
+
+        let single = format!("Subject: hi\nContent-Transfer-Encoding: 8bit\n\n{crlf}");
+        let elided = parse_elided(&single).expect("a top-level cut");
+        assert_eq!(text_cuts(&elided)[0].raw_end, single.len());
+        // Declared twice, or not text: left to mail-parser.
+        let twice = single.replace("Subject: hi", "Content-Transfer-Encoding: base64");
+        assert!(elide_binary_bodies(twice.as_bytes()).is_none());
+        let typed = single.replace("Subject: hi", "Content-Type: application/json");
+        assert!(elide_binary_bodies(typed.as_bytes()).is_none());
+    }
+
+    fn unencoded_byte() -> impl proptest::strategy::Strategy<Value = u8> {
+        proptest::prop_oneof![
+            4 => proptest::sample::select(b"-\r\nb a".to_vec()),
+            1 => proptest::arbitrary::any::<u8>(),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unencoded_bodies_end_where_mail_parser_ends_them(
+            body in proptest::collection::vec(unencoded_byte(), 0..64),
+        ) {
+            let head = b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\
+                Content-Type: text/plain\n\n";
+            let raw = [head.as_slice(), &body, b"\n--b--\n"].concat();
+            let mail = mail_parser::MessageParser::new().parse(&raw[..]).expect("parses");
+            let part = &mail.parts[1];
+            let rest = &raw[head.len()..];
+            let delimiter = memchr::memmem::find(rest, b"--b").expect("a delimiter");
+            let end = unencoded_body_end(rest, delimiter);
+            proptest::prop_assert_eq!(head.len() + end, part.offset_end as usize);
+            let expected = String::from_utf8_lossy(&rest[..end]);
+            proptest::prop_assert_eq!(part.text_contents(), Some(expected.as_ref()));
+        }
     }
 
     #[test]

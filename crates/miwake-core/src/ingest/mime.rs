@@ -13,7 +13,7 @@ use mail_parser::{
 
 use super::elide::{elide_binary_bodies, ElidedText, Elisions};
 use super::html::{html_to_text, HtmlText};
-use super::{floor_char_boundary, plain, zip, Builder};
+use super::{floor_char_boundary, plain, single_byte, zip, Builder};
 use crate::message::{Address, Attachment, Headers};
 
 /// Repeated headers (recipients, authentication results) kept at most.
@@ -508,11 +508,14 @@ fn decoded_text<'m>(
 
 /// Decoded body bytes to text, exactly as mail-parser converts a text part's.
 fn charset_text<'a>(part: &MessagePart, decoded: &'a [u8]) -> Cow<'a, str> {
-    let decoder = part
+    let charset = part
         .content_type()
         .and_then(|ct| ct.attribute("charset"))
-        .and_then(|charset| charset_decoder(charset.as_bytes()));
-    if let Some(decode) = decoder {
+        .map(str::as_bytes);
+    if let Some(table) = charset.and_then(single_byte::table) {
+        return table.decode(decoded);
+    }
+    if let Some(decode) = charset.and_then(charset_decoder) {
         return Cow::Owned(decode(decoded));
     }
     // Validation alone is much faster than `from_utf8_lossy`'s chunking.
@@ -526,14 +529,14 @@ fn charset_text<'a>(part: &MessagePart, decoded: &'a [u8]) -> Cow<'a, str> {
 fn raw_body<'m>(
     mail: &'m Mail,
     part: &MessagePart,
-    elided: Option<ElidedText>,
+    elided: Option<ElidedText<'m>>,
 ) -> Option<Cow<'m, [u8]>> {
     if let Some(elided) = elided {
         return match elided.encoding {
-            Encoding::Base64 => base64_decode(elided.encoded),
-            _ => quoted_printable_decode(elided.encoded),
-        }
-        .map(Cow::Owned);
+            Encoding::None => Some(Cow::Borrowed(elided.encoded)),
+            Encoding::Base64 => base64_decode(elided.encoded).map(Cow::Owned),
+            Encoding::QuotedPrintable => quoted_printable_decode(elided.encoded).map(Cow::Owned),
+        };
     }
     let range = part.offset_body as usize..part.offset_end as usize;
     let bytes = mail.raw_message().get(range)?;

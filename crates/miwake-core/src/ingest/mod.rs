@@ -8,6 +8,7 @@ mod html;
 mod mime;
 mod plain;
 mod qp;
+mod single_byte;
 mod zip;
 
 use crate::message::{Attachment, Headers, IngestNote, InputKind, Link, Message, Span};

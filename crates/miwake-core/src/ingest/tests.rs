@@ -368,10 +368,28 @@ fn report_without_elision(raw: &[u8]) -> Option<String> {
     report.ok().flatten()
 }
 
+/// `bytes` with each UTF-8 `é` as the single byte Latin-1 writes it: text that is not UTF-8.
+fn latin1_e_acute(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == 0xC3 && tail.first() == Some(&0xA9) {
+            out.push(0xE9);
+            rest = &tail[1..];
+        } else {
+            out.push(b);
+            rest = tail;
+        }
+    }
+    out
+}
+
 /// Pieces of e-mails where cutting headers, base64 or quoted-printable bodies could go wrong.
 fn email_piece() -> impl Strategy<Value = String> {
     let image = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA";
     let qp = "Caf=C3=A9 cr=E8me, see <a href=3D\"https://x.example/\">x</a> =\n";
+    let plain = "Plain text with a link https://x.example/ and <b>markup</b>, ";
+    let latin = "caf\u{e9} cr\u{e8}me \u{201c}quoted\u{201d} \u{20ac}5 ";
     prop_oneof![
         Just("Content-Transfer-Encoding: quoted-printable\n".to_string()),
         Just("Content-Type: text/plain; charset=utf-8\n".to_string()),
@@ -392,6 +410,17 @@ fn email_piece() -> impl Strategy<Value = String> {
         Just(format!(
             "--bb\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: Quoted-Printable\r\n\r\n{qp}\r\n{qp}{qp}{qp}{qp}=\r\n"
         )),
+        Just(format!(
+            "--b\nContent-Type: text/plain; charset=windows-1252\nContent-Transfer-Encoding: 8bit\n\n{latin}{latin}{latin}\n"
+        )),
+        Just(format!(
+            "--bb\r\nContent-Type: text/html; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n{plain}\r\n{plain}{plain}\r\n"
+        )),
+        Just(format!("--b\nContent-Type: text/plain\n\n{plain}{plain}{plain}{plain}\n")),
+        Just(format!("{plain}{plain}{plain}--b mid-line\n")),
+        Just(format!("{latin}{latin}{latin}{latin}\n")),
+        Just("Content-Transfer-Encoding: 8bit\n".to_string()),
+        Just("Content-Type: text/plain; charset=koi8-r\n".to_string()),
         Just("Received: from a\n\tby b\n".to_string()),
         Just("DKIM-Signature: v=1;\n b=abc\n".to_string()),
         Just("X-Spam: yes\n".to_string()),
@@ -442,7 +471,8 @@ proptest! {
             raw.push_str("Content-Type: multipart/mixed; boundary=b\n");
         }
         raw.extend(pieces);
-        let raw = &raw.as_bytes()[..cut.index(raw.len() + 1)];
+        let raw = latin1_e_acute(raw.as_bytes());
+        let raw = &raw[..cut.index(raw.len() + 1)];
         let whole = report_without_elision(raw);
         prop_assume!(whole.is_some());
         let elided = serde_json::to_string(&run(raw)).expect("serialises");
