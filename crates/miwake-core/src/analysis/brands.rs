@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+use crate::analysis::literals::LiteralHit;
 use crate::domain::registrable_domain;
 use crate::knowledge::{Brand, DomainLists};
 use crate::normalize::normalize_str;
@@ -60,6 +61,7 @@ pub struct BrandIndex {
     mail_owners: HashMap<String, usize>,
     /// Brand names in normalised text; pattern index → brand index.
     names: Option<AhoCorasick>,
+    name_patterns: Vec<String>,
     name_owner: Vec<usize>,
     /// Lookalike labels (skeletons) → brand index.
     labels: Vec<(String, usize)>,
@@ -139,6 +141,7 @@ impl BrandIndex {
             owners,
             mail_owners,
             names,
+            name_patterns,
             name_owner,
             labels,
             labels_near_length,
@@ -193,6 +196,26 @@ impl BrandIndex {
                 let owner = *self.name_owner.get(m.pattern().as_usize())?;
                 Some((owner, m.range()))
             })
+    }
+
+    /// The brand names, for a search shared with other searchers (see
+    /// [`Self::mentions_among`]).
+    pub fn name_literals(&self) -> &[String] {
+        &self.name_patterns
+    }
+
+    /// [`Self::mentions`] from every occurrence of [`Self::name_literals`] in `normalized`,
+    /// overlapping ones included: the search for names alone takes, from left to right,
+    /// the longest name that starts first and goes on after its end; so does this.
+    pub fn mentions_among<'a>(
+        &'a self,
+        normalized: &'a str,
+        hits: &[LiteralHit],
+    ) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + 'a {
+        leftmost_longest(hits)
+            .into_iter()
+            .filter(move |h| is_word_boundary(normalized, h.start, h.end))
+            .filter_map(|h| Some((*self.name_owner.get(h.literal)?, h.start..h.end)))
     }
 
     /// The brand a short text (display name, subject) names, if any.
@@ -521,9 +544,71 @@ fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
     }
 }
 
+/// The non-overlapping occurrences a leftmost-longest search would report, in text order:
+/// of those starting first, the longest (the first name in the list on a tie), then the
+/// same from its end on.
+fn leftmost_longest(hits: &[LiteralHit]) -> Vec<LiteralHit> {
+    let mut sorted = hits.to_vec();
+    sorted.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end), h.literal));
+    let mut next = 0;
+    sorted.retain(|h| {
+        let kept = h.start >= next;
+        if kept {
+            next = h.end;
+        }
+        kept
+    });
+    sorted
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::literals::LiteralScanner;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `mentions_among` replaces `mentions` (a leftmost-longest search of its own) in
+        /// the message text.
+        #[test]
+        fn mentions_among_all_name_hits_equal_a_leftmost_longest_search(
+            text in "(amazon|amazon.co.jp|amazon pay|アマゾン|prime video|paypay|pay|co|[a .jp]){0,12}",
+        ) {
+            let idx = amazon_index();
+            let hits = LiteralScanner::new(&[idx.name_literals()]).scan(&text).remove(0);
+            let shared: Vec<_> = idx.mentions_among(&text, &hits).collect();
+            let alone: Vec<_> = idx.mentions(&text).collect();
+            prop_assert_eq!(shared, alone);
+        }
+    }
+
+    #[test]
+    fn leftmost_longest_prefers_the_earliest_start_then_the_longest_name() {
+        let hit = |literal, start, end| LiteralHit {
+            literal,
+            start,
+            end,
+        };
+        // "amazon pay" at 0..10, "amazon" at 0..6, "pay" at 7..10 and 7..10 again (a second
+        // brand with the same name), "on" at 4..6.
+        let hits = [
+            hit(2, 4, 6),
+            hit(1, 0, 6),
+            hit(0, 0, 10),
+            hit(4, 7, 10),
+            hit(3, 7, 10),
+        ];
+        assert_eq!(leftmost_longest(&hits), vec![hit(0, 0, 10)]);
+        assert_eq!(
+            leftmost_longest(&hits[..2]),
+            vec![hit(1, 0, 6)],
+            "a later, overlapping name is skipped"
+        );
+        assert_eq!(
+            leftmost_longest(&[hit(1, 0, 6), hit(4, 7, 10), hit(3, 7, 10)]),
+            vec![hit(1, 0, 6), hit(3, 7, 10)]
+        );
+    }
 
     fn amazon_index() -> BrandIndex {
         let k = crate::Knowledge::embedded().expect("embedded");

@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use super::literals::LiteralHit;
 use super::patterns::{GatedPatterns, SearchCaches};
 use crate::knowledge::{KnowledgeError, Rule};
 use crate::message::Span;
@@ -66,14 +67,20 @@ impl ContentRules {
         })
     }
 
-    /// Every rule that matches `text` (normalised), with its evidence spans, in rule order.
-    pub fn matches(&self, text: &str, brand_claimed: bool) -> Vec<RuleMatch> {
+    /// The literals [`Self::matches`] needs the occurrences of.
+    pub fn literals(&self) -> &[Vec<u8>] {
+        self.patterns.literals()
+    }
+
+    /// Every rule that matches `text` (normalised), with its evidence spans, in rule order;
+    /// `hits` are the occurrences of [`Self::literals`] in it.
+    pub fn matches(&self, text: &str, hits: &[LiteralHit], brand_claimed: bool) -> Vec<RuleMatch> {
         let mut spans: Vec<Vec<Span>> = vec![Vec::new(); self.windows.len()];
         let mut next_start = vec![0usize; self.patterns.len()];
         let mut caches = self.patterns.caches();
         let mut except_caches = self.excepts.caches();
         let allowed = |rule: usize| brand_claimed || !self.needs_brand_claim[rule];
-        let candidates = self.patterns.candidates(text);
+        let candidates = self.patterns.candidates(hits);
         for &(idx, start) in &candidates.starts {
             let rule = self.pattern_rule[idx];
             if !allowed(rule)
@@ -173,7 +180,15 @@ fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::literals::LiteralScanner;
     use crate::knowledge::{Localized, Patterns, Severity};
+
+    impl ContentRules {
+        fn matches_in(&self, text: &str, brand_claimed: bool) -> Vec<RuleMatch> {
+            let hits = LiteralScanner::new(&[self.literals()]).scan(text).remove(0);
+            self.matches(text, &hits, brand_claimed)
+        }
+    }
 
     fn rule(id: &str, patterns: &[&str], except: &[&str]) -> Rule {
         Rule {
@@ -204,7 +219,7 @@ mod tests {
             rule("gift", &["gift card"], &[]),
         ];
         let c = ContentRules::compile(&rules).expect("compiles");
-        let m = c.matches("please send your password now", false);
+        let m = c.matches_in("please send your password now", false);
         assert_eq!(
             m,
             vec![RuleMatch {
@@ -213,9 +228,9 @@ mod tests {
             }]
         );
         assert!(c
-            .matches("we will never ask for your password", false)
+            .matches_in("we will never ask for your password", false)
             .is_empty());
-        let m = c.matches("a gift card and a gift card", false);
+        let m = c.matches_in("a gift card and a gift card", false);
         assert_eq!(m[0].spans.len(), 2);
     }
 
@@ -226,9 +241,9 @@ mod tests {
             rule("lit", &["(?:ギフト券|gift card).{0,10}review"], &[]),
         ];
         let c = ContentRules::compile(&rules).expect("compiles");
-        let m = c.matches("your pincode, a gift card for a review", false);
+        let m = c.matches_in("your pincode, a gift card for a review", false);
         assert_eq!(m.iter().map(|m| m.rule).collect::<Vec<_>>(), vec![0, 1]);
-        assert_eq!(c.matches("ギフト券をreviewで", false).len(), 1);
+        assert_eq!(c.matches_in("ギフト券をreviewで", false).len(), 1);
     }
 
     #[test]

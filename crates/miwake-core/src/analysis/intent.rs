@@ -1,5 +1,6 @@
 //! What kind of message this is: the guide's patterns P1–P5 and the platform notices.
 
+use super::literals::LiteralHit;
 use super::patterns::GatedPatterns;
 
 use crate::knowledge::{Intent, KnowledgeError};
@@ -52,10 +53,16 @@ impl IntentClassifier {
         })
     }
 
+    /// The literals [`Self::classify`] needs the occurrences of.
+    pub fn literals(&self) -> &[Vec<u8>] {
+        self.cues.literals()
+    }
+
     /// Score every intent on normalised text; the best one wins, earlier intents win ties.
-    pub fn classify(&self, text: &str) -> IntentScore {
+    /// `hits` are the occurrences of [`Self::literals`] in `text`.
+    pub fn classify(&self, text: &str, hits: &[LiteralHit]) -> IntentScore {
         let mut scores = vec![0u32; self.intent_count];
-        let matched = self.cues.which_match(text);
+        let matched = self.cues.which_match(text, hits);
         for (&(intent, pts), _) in self.points.iter().zip(matched).filter(|(_, m)| *m) {
             scores[intent] += pts;
         }

@@ -11,6 +11,7 @@ pub mod content_rules;
 pub mod homoglyphs;
 pub mod intent;
 pub mod links;
+pub mod literals;
 pub mod orders;
 pub mod patterns;
 pub mod route;
@@ -29,6 +30,12 @@ use crate::report::{Evidence, Report};
 use brands::BrandIndex;
 use content_rules::ContentRules;
 use intent::IntentClassifier;
+use literals::LiteralScanner;
+
+/// The users of [`Analyzer::literals`], by their index in its lists.
+const RULE_LITERALS: usize = 0;
+const INTENT_LITERALS: usize = 1;
+const BRAND_NAMES: usize = 2;
 
 /// A rule that fired, with its evidence, before weighing.
 #[derive(Debug, Clone)]
@@ -53,6 +60,8 @@ pub struct Analyzer {
     rules: ContentRules,
     intents: IntentClassifier,
     brands: BrandIndex,
+    /// The literals of `rules`, `intents` and the brand names, found in one pass.
+    literals: LiteralScanner,
     host_lists: links::HostLists,
     facts: FactExtractor,
     limits: Limits,
@@ -61,10 +70,18 @@ pub struct Analyzer {
 
 impl Analyzer {
     pub fn new(knowledge: Knowledge) -> Result<Self, KnowledgeError> {
+        let rules = ContentRules::compile(&knowledge.rules)?;
+        let intents = IntentClassifier::compile(&knowledge.intents)?;
+        let brands = BrandIndex::new(&knowledge.brands, &knowledge.lists);
+        let mut lists: [Vec<&[u8]>; 3] = Default::default();
+        lists[RULE_LITERALS] = byte_strings(rules.literals());
+        lists[INTENT_LITERALS] = byte_strings(intents.literals());
+        lists[BRAND_NAMES] = byte_strings(brands.name_literals());
         Ok(Analyzer {
-            rules: ContentRules::compile(&knowledge.rules)?,
-            intents: IntentClassifier::compile(&knowledge.intents)?,
-            brands: BrandIndex::new(&knowledge.brands, &knowledge.lists),
+            literals: LiteralScanner::new(&lists),
+            rules,
+            intents,
+            brands,
             host_lists: links::HostLists::new(&knowledge.lists),
             facts: FactExtractor::new(),
             limits: Limits::default(),
@@ -158,7 +175,11 @@ impl Analyzer {
     ) -> Report {
         let normalized = NormalizedText::new(&message.display_text);
         let facts = self.facts.extract(&normalized);
-        let signs = route::brand_signs(&message, &normalized.text, &self.brands);
+        let literal_hits = self.literals.scan(&normalized.text);
+        let mentions = self
+            .brands
+            .mentions_among(&normalized.text, &literal_hits[BRAND_NAMES]);
+        let signs = route::brand_signs(&message, mentions, &self.brands);
         let claim = self.claimed_brand(&signs);
         let claimed_brand = explicit_claim.or(claim.map(|c| c.brand));
         // In an e-mail, a brand named only in the body (a newsletter discussing Microsoft)
@@ -169,9 +190,11 @@ impl Analyzer {
         let all_links = merge_links(&message, &facts, &normalized);
 
         let mut hits = Vec::new();
-        let rule_matches = self
-            .rules
-            .matches(&normalized.text, claimed_brand.is_some());
+        let rule_matches = self.rules.matches(
+            &normalized.text,
+            &literal_hits[RULE_LITERALS],
+            claimed_brand.is_some(),
+        );
         let link_claim = match (explicit_claim, link_claim) {
             (Some(b), _) => links::LinkClaim::Explicit(b),
             (None, Some(b)) => links::LinkClaim::Message(b),
@@ -233,7 +256,9 @@ impl Analyzer {
         hits.extend(attachments::analyze_attachments(&message.attachments));
         hits.extend(input_hits(&message));
 
-        let intent = self.intents.classify(&normalized.text);
+        let intent = self
+            .intents
+            .classify(&normalized.text, &literal_hits[INTENT_LITERALS]);
         let route = route::report(
             &self.knowledge,
             &message,
@@ -280,6 +305,10 @@ impl Analyzer {
                 by_header: false,
             })
     }
+}
+
+fn byte_strings<T: AsRef<[u8]>>(list: &[T]) -> Vec<&[u8]> {
+    list.iter().map(AsRef::as_ref).collect()
 }
 
 /// Which brand a message claims to be, and whether its headers (From, Subject) say so.

@@ -3,21 +3,29 @@
 //!
 //! One big regex set would be the obvious design, but patterns with bounded gaps
 //! (`gift card.{0,40}review`) make its DFA explode, and its lazy DFA is rebuilt in every
-//! thread for every new text. Instead every pattern's required prefix literals go into one
-//! Aho-Corasick automaton; a single pass over the text finds where a match could start, and
-//! the pattern runs anchored there only, on a small forward-only lazy DFA of its own.
-//! Patterns without usable prefix literals share one automaton that searches the whole text.
-//! The same pass also looks for each pattern's suffix literals: a pattern none of whose
-//! suffix literals is in the text cannot match, and is not run at all.
+//! thread for every new text. Instead every pattern's required prefix literals are searched
+//! for in one pass over the text ([`super::literals`], shared with the other searchers),
+//! which finds where a match could start; the pattern runs anchored there only, on a small
+//! forward-only lazy DFA of its own. Patterns without usable prefix literals search the
+//! whole text, each with its full regex, whose own literal optimisations find the rare
+//! places worth a look. The same pass also looks for each pattern's suffix literals: a
+//! pattern none of whose suffix literals is in the text cannot match, and is not run at all.
+//!
+//! A pattern without prefix literals may still have a required literal inside
+//! (`(^|[^a-z])line ?id`): where none of those is in the text it is not run, and where the
+//! rest of the pattern is of bounded length it runs only in the stretches of text around
+//! them that a match could cover.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_automata::util::pool::{Pool, PoolGuard};
-use regex_automata::{hybrid, meta, nfa::thompson, util::syntax, Anchored, Input, PatternSet};
+use regex_automata::{hybrid, meta, nfa::thompson, util::syntax, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::hir::Hir;
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
+
+use super::literals::LiteralHit;
 
 /// Prefix literals are cut to this many bytes: thousands of long case and spelling variants
 /// share a few short prefixes, which keeps the prefilter's DFA small.
@@ -46,16 +54,18 @@ pub struct BadPattern {
 #[derive(Debug)]
 pub struct GatedPatterns {
     /// The distinct prefix and suffix literals of every pattern that has them, cut to
-    /// [`MAX_LITERAL_BYTES`]; `literal_owners[i]` are the patterns literal `i` starts or ends.
-    prefilter: Option<AhoCorasick>,
+    /// [`MAX_LITERAL_BYTES`]; `literal_owners[i]` are the patterns `literals[i]` starts or ends.
+    literals: Vec<Vec<u8>>,
     literal_owners: Vec<Vec<Owner>>,
     /// Patterns every match of which ends with one of their suffix literals: where none of
     /// those is in the text, the pattern is not run at all.
     has_suffix_literals: Vec<bool>,
-    /// Patterns without usable prefix literals: they search the whole text.
+    /// Patterns without usable prefix literals: they search the whole text, or only around
+    /// their inner literals.
     always: Vec<usize>,
-    /// All of `always` in one automaton: one pass tells which of them can match at all.
-    always_gate: LazyRegexSet,
+    /// `inner[p]`: every match of pattern `p` (one of `always`) contains one of its inner
+    /// literals ([`Owner::Contains`]), within this reach of its start.
+    inner: Vec<Option<Reach>>,
     patterns: Vec<LazyRegex>,
     caches: Pool<SearchCaches, fn() -> SearchCaches>,
 }
@@ -75,9 +85,26 @@ enum Owner {
     Starts(usize),
     /// Every match of the pattern ends with one of its suffix literals.
     Ends(usize),
+    /// Every match of the pattern contains one of its inner literals.
+    Contains(usize),
 }
 
-/// One pass of the prefilter over a text.
+/// How far a match can extend around the start of the inner literal it contains: at most
+/// `before` bytes before it and `after` bytes from it on (`None`: no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Reach {
+    before: Option<usize>,
+    after: Option<usize>,
+}
+
+/// The inner literals of a pattern, and their [`Reach`].
+#[derive(Debug)]
+struct InnerLiterals {
+    literals: Vec<Vec<u8>>,
+    reach: Reach,
+}
+
+/// What the literals found in a text say about the patterns.
 #[derive(Debug, Default)]
 pub struct Candidates {
     /// `(pattern, start)` for every place a prefix literal starts, in text order.
@@ -85,6 +112,8 @@ pub struct Candidates {
     /// `possible[p]`: pattern `p` may match (one of its suffix literals is in the text, or
     /// it has none).
     pub possible: Vec<bool>,
+    /// `(pattern, start)` for every place an inner literal starts, in text order.
+    pub inner_starts: Vec<(usize, usize)>,
 }
 
 impl GatedPatterns {
@@ -101,6 +130,7 @@ impl GatedPatterns {
         };
         let mut has_suffix_literals = Vec::new();
         let mut always = Vec::new();
+        let mut inner = Vec::new();
         for (index, pattern) in sources.into_iter().enumerate() {
             let source = prepare(pattern);
             // One parse validates the pattern and gives both literal sets: parsing is most of
@@ -113,14 +143,24 @@ impl GatedPatterns {
                     message: e.to_string(),
                 })?;
             let regex = LazyRegex::new(source, index);
+            let mut reach = None;
             match literals(&hir, ExtractKind::Prefix) {
                 Some(literals) => {
                     for literal in literals {
                         add_owner(literal, Owner::Starts(index));
                     }
                 }
-                None => always.push(index),
+                None => {
+                    always.push(index);
+                    if let Some(found) = inner_literals(&hir) {
+                        for literal in found.literals {
+                            add_owner(literal, Owner::Contains(index));
+                        }
+                        reach = Some(found.reach);
+                    }
+                }
             }
+            inner.push(reach);
             let suffixes = literals(&hir, ExtractKind::Suffix);
             has_suffix_literals.push(suffixes.is_some());
             for literal in suffixes.into_iter().flatten() {
@@ -130,20 +170,12 @@ impl GatedPatterns {
         }
         let (literals, literal_owners): (Vec<Vec<u8>>, Vec<Vec<Owner>>) =
             owners_by_literal.into_iter().unzip();
-        // The text is normalised (lower case), so the automaton needs no case folding; a DFA
-        // takes one step per byte where an NFA chases failure links.
-        let prefilter = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&literals)
-            .ok();
-        let gate_sources = always.iter().map(|&i| patterns[i].source.clone()).collect();
         Ok(GatedPatterns {
-            prefilter,
+            literals,
             literal_owners,
             has_suffix_literals,
-            always_gate: LazyRegexSet::new(gate_sources),
             always,
+            inner,
             patterns,
             caches: Pool::new(SearchCaches::default),
         })
@@ -157,27 +189,33 @@ impl GatedPatterns {
         self.patterns.is_empty()
     }
 
+    /// The literals to look for in a text; [`Self::candidates`] takes where they are.
+    pub fn literals(&self) -> &[Vec<u8>] {
+        &self.literals
+    }
+
     /// This thread's caches, for the searches of one text.
     pub fn caches(&self) -> Caches<'_> {
         self.caches.get()
     }
 
-    /// Every place a prefix literal of a pattern starts in `text`, and which patterns may
-    /// match at all. Every match of a pattern with prefix literals starts at one of them.
-    pub fn candidates(&self, text: &str) -> Candidates {
+    /// Every place a prefix literal of a pattern starts in a text, and which patterns may
+    /// match at all, from every occurrence of [`Self::literals`] in it (overlapping ones
+    /// included, in the order [`super::literals::LiteralScanner`] reports them). Every match
+    /// of a pattern with prefix literals starts at one of them.
+    pub fn candidates(&self, hits: &[LiteralHit]) -> Candidates {
         let mut found = Candidates {
             starts: Vec::new(),
             possible: self.has_suffix_literals.iter().map(|&has| !has).collect(),
+            inner_starts: Vec::new(),
         };
-        let Some(ac) = &self.prefilter else {
-            return found;
-        };
-        for hit in ac.find_overlapping_iter(text) {
-            let owners = self.literal_owners.get(hit.pattern().as_usize());
+        for hit in hits {
+            let owners = self.literal_owners.get(hit.literal);
             for &owner in owners.into_iter().flatten() {
                 match owner {
-                    Owner::Starts(pattern) => found.starts.push((pattern, hit.start())),
+                    Owner::Starts(pattern) => found.starts.push((pattern, hit.start)),
                     Owner::Ends(pattern) => found.possible[pattern] = true,
+                    Owner::Contains(pattern) => found.inner_starts.push((pattern, hit.start)),
                 }
             }
         }
@@ -204,20 +242,34 @@ impl GatedPatterns {
     }
 
     /// The patterns without prefix literals that match somewhere in `text`, among those
-    /// `candidates` found possible.
+    /// `candidates` found possible, in pattern order. One regex set over all of them would
+    /// search the text once, but on a lazy DFA that tracks every pattern at every byte; each
+    /// pattern's own regex runs only around its inner literals, or skips to its literals
+    /// with its own prefilter (usually one or two patterns are possible).
     pub fn unanchored_that_match(&self, text: &str, candidates: &Candidates) -> Vec<usize> {
-        if !self.always.iter().any(|&p| candidates.possible[p]) {
-            return Vec::new();
-        }
-        let Some(gate) = self.always_gate.get() else {
-            return self.always.clone();
-        };
-        let mut found = PatternSet::new(gate.pattern_len());
-        gate.which_overlapping_matches(&Input::new(text), &mut found);
-        found
+        self.always
             .iter()
-            .filter_map(|id| self.always.get(id.as_usize()).copied())
+            .copied()
+            .filter(|&p| candidates.possible.get(p).copied().unwrap_or(false))
+            .filter(|&p| self.unanchored_matches(p, text, candidates))
             .collect()
+    }
+
+    fn unanchored_matches(&self, pattern: usize, text: &str, candidates: &Candidates) -> bool {
+        let Some(regex) = self.full(pattern) else {
+            return true;
+        };
+        let Some(reach) = self.inner.get(pattern).copied().flatten() else {
+            return regex.is_match(text);
+        };
+        let starts = candidates
+            .inner_starts
+            .iter()
+            .filter(|&&(p, _)| p == pattern)
+            .map(|&(_, start)| start);
+        windows(reach, text.len(), starts)
+            .into_iter()
+            .any(|window| regex.is_match(Input::new(text).range(window)))
     }
 
     /// The full automaton of `pattern`, for searches that must find where matches start.
@@ -225,11 +277,12 @@ impl GatedPatterns {
         self.patterns.get(pattern)?.full()
     }
 
-    /// Which patterns match anywhere in `text` (`result[i]` for pattern `i`).
-    pub fn which_match(&self, text: &str) -> Vec<bool> {
+    /// Which patterns match anywhere in `text` (`result[i]` for pattern `i`); `hits` are
+    /// the occurrences of [`Self::literals`] in it.
+    pub fn which_match(&self, text: &str, hits: &[LiteralHit]) -> Vec<bool> {
         let mut matched = vec![false; self.patterns.len()];
         let mut caches = self.caches();
-        let candidates = self.candidates(text);
+        let candidates = self.candidates(hits);
         for &(pattern, start) in &candidates.starts {
             if !matched[pattern]
                 && self
@@ -276,14 +329,7 @@ impl LazyRegex {
 
     /// The full automaton; `None` only if the validated pattern exceeds the size limit.
     fn full(&self) -> Option<&meta::Regex> {
-        self.full
-            .get_or_init(|| {
-                build_case_insensitive(
-                    std::slice::from_ref(&self.source),
-                    regex_automata::MatchKind::LeftmostFirst,
-                )
-            })
-            .as_ref()
+        self.full.get_or_init(|| build_full(&self.source)).as_ref()
     }
 
     fn forward(&self) -> Option<&hybrid::dfa::DFA> {
@@ -339,48 +385,117 @@ impl SearchCaches {
     }
 }
 
-/// One automaton for `sources`; `None` if they exceed the size limit.
-fn build_case_insensitive(
-    sources: &[String],
-    kind: regex_automata::MatchKind,
-) -> Option<meta::Regex> {
+/// The full regex for `source`; `None` if it exceeds the size limit.
+fn build_full(source: &str) -> Option<meta::Regex> {
     meta::Regex::builder()
         .syntax(syntax::Config::new().case_insensitive(true))
         .configure(
             meta::Config::new()
-                .match_kind(kind)
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
                 .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
         )
-        .build_many(sources)
+        .build(source)
         .ok()
 }
 
-/// Several validated patterns in one automaton, built the first time a message needs it.
-#[derive(Debug)]
-struct LazyRegexSet {
-    sources: Vec<String>,
-    built: OnceLock<Option<meta::Regex>>,
-}
-
-impl LazyRegexSet {
-    fn new(sources: Vec<String>) -> Self {
-        LazyRegexSet {
-            sources,
-            built: OnceLock::new(),
+/// The stretches of a `len`-byte text a match can lie in when its inner literals start at
+/// `starts`, overlapping ones merged, in text order.
+fn windows(reach: Reach, len: usize, starts: impl Iterator<Item = usize>) -> Vec<Range<usize>> {
+    let mut starts: Vec<usize> = starts.collect();
+    starts.sort_unstable();
+    let mut merged: Vec<Range<usize>> = Vec::new();
+    for start in starts {
+        let from = reach.before.map_or(0, |b| start.saturating_sub(b));
+        let to = reach
+            .after
+            .map_or(len, |a| start.saturating_add(a).min(len));
+        match merged.last_mut() {
+            Some(last) if from <= last.end => last.end = last.end.max(to),
+            _ => merged.push(from..to),
         }
     }
+    merged
+}
 
-    /// The automaton; `None` when there are no patterns or they exceed the size limit.
-    fn get(&self) -> Option<&meta::Regex> {
-        self.built
-            .get_or_init(|| {
-                if self.sources.is_empty() {
-                    return None;
-                }
-                build_case_insensitive(&self.sources, regex_automata::MatchKind::All)
-            })
-            .as_ref()
+/// The best required literal set inside a pattern without prefix literals: the prefix
+/// literals of one piece of its top-level concatenation, which every match contains. Pieces
+/// that bound the match on both sides are preferred, then longer literals.
+fn inner_literals(hir: &Hir) -> Option<InnerLiterals> {
+    let HirKind::Concat(pieces) = unwrap_captures(hir).kind() else {
+        return None;
+    };
+    let lengths: Vec<Option<usize>> = pieces.iter().map(max_len_ignoring_case).collect();
+    let sum = |range: &[Option<usize>]| {
+        range
+            .iter()
+            .try_fold(0usize, |total, len| total.checked_add((*len)?))
+    };
+    pieces
+        .iter()
+        .enumerate()
+        .filter_map(|(at, piece)| {
+            let literals = literals(piece, ExtractKind::Prefix)?;
+            let reach = Reach {
+                before: sum(&lengths[..at]),
+                after: sum(&lengths[at..]),
+            };
+            Some(InnerLiterals { literals, reach })
+        })
+        .max_by_key(|found| {
+            let bounded = usize::from(found.reach.before.is_some())
+                + usize::from(found.reach.after.is_some());
+            let shortest = found.literals.iter().map(|l| l.len()).min();
+            (bounded, shortest)
+        })
+}
+
+fn unwrap_captures(hir: &Hir) -> &Hir {
+    match hir.kind() {
+        HirKind::Capture(capture) => unwrap_captures(&capture.sub),
+        _ => hir,
     }
+}
+
+/// The most bytes a match of `hir` can take when it is compiled case-insensitively (as all
+/// patterns are: `k` also matches the 3-byte Kelvin sign); `None` when unbounded.
+fn max_len_ignoring_case(hir: &Hir) -> Option<usize> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(0),
+        HirKind::Literal(literal) => literal_max_len_ignoring_case(&literal.0),
+        HirKind::Class(class) => {
+            let mut folded = class.clone();
+            folded.try_case_fold_simple().ok()?;
+            folded.maximum_len()
+        }
+        HirKind::Repetition(repetition) => {
+            let one = max_len_ignoring_case(&repetition.sub)?;
+            if one == 0 {
+                return Some(0);
+            }
+            one.checked_mul(usize::try_from(repetition.max?).ok()?)
+        }
+        HirKind::Capture(capture) => max_len_ignoring_case(&capture.sub),
+        HirKind::Concat(pieces) => pieces.iter().try_fold(0usize, |total, piece| {
+            total.checked_add(max_len_ignoring_case(piece)?)
+        }),
+        HirKind::Alternation(branches) => branches.iter().try_fold(0usize, |most, branch| {
+            Some(most.max(max_len_ignoring_case(branch)?))
+        }),
+    }
+}
+
+/// The longest case variant of a literal; bytes that are not UTF-8 stay one byte.
+fn literal_max_len_ignoring_case(bytes: &[u8]) -> Option<usize> {
+    let mut total = 0usize;
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            let mut class = Class::Unicode(ClassUnicode::new([ClassUnicodeRange::new(c, c)]));
+            class.try_case_fold_simple().ok()?;
+            total = total.checked_add(class.maximum_len()?)?;
+        }
+        total = total.checked_add(chunk.invalid().len())?;
+    }
+    Some(total)
 }
 
 /// The literals one of which every match of `pattern` starts (`Prefix`) or ends (`Suffix`)
@@ -434,6 +549,22 @@ fn cut_start(literal: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::literals::LiteralScanner;
+    use proptest::prelude::*;
+
+    fn hits(p: &GatedPatterns, text: &str) -> Vec<LiteralHit> {
+        LiteralScanner::new(&[p.literals()]).scan(text).remove(0)
+    }
+
+    impl GatedPatterns {
+        fn candidates_in(&self, text: &str) -> Candidates {
+            self.candidates(&hits(self, text))
+        }
+
+        fn which_match_in(&self, text: &str) -> Vec<bool> {
+            self.which_match(text, &hits(self, text))
+        }
+    }
 
     #[test]
     fn which_match_covers_gated_and_unanchored_patterns() {
@@ -441,12 +572,12 @@ mod tests {
             GatedPatterns::compile([r"\bship", r".{0,3}(?:pass|pin)code", "発送(しました|済み)"])
                 .expect("compiles");
         assert_eq!(p.always, vec![1]);
-        assert_eq!(p.which_match("it shipped"), vec![true, false, false]);
+        assert_eq!(p.which_match_in("it shipped"), vec![true, false, false]);
         assert_eq!(
-            p.which_match("worship; 本日発送しました"),
+            p.which_match_in("worship; 本日発送しました"),
             vec![false, false, true]
         );
-        assert_eq!(p.which_match("your pincode"), vec![false, true, false]);
+        assert_eq!(p.which_match_in("your pincode"), vec![false, true, false]);
     }
 
     #[test]
@@ -461,13 +592,16 @@ mod tests {
     fn a_pattern_whose_suffix_literals_are_absent_is_not_run() {
         let p =
             GatedPatterns::compile(["gift card.{0,10}review", ".{0,3}pincode"]).expect("compiles");
-        let absent = p.candidates("a gift card for you");
+        let absent = p.candidates_in("a gift card for you");
         assert!(absent.starts.is_empty());
         assert_eq!(absent.possible, vec![false, false]);
-        let present = p.candidates("a gift card, review it; pincode");
+        let present = p.candidates_in("a gift card, review it; pincode");
         assert_eq!(present.starts, vec![(0, 2)]);
         assert_eq!(present.possible, vec![true, true]);
-        assert_eq!(p.which_match("a gift card, review it"), vec![true, false]);
+        assert_eq!(
+            p.which_match_in("a gift card, review it"),
+            vec![true, false]
+        );
     }
 
     #[test]
@@ -475,6 +609,73 @@ mod tests {
         assert_eq!(cut_end("ご確認ください".as_bytes()), "ご確".as_bytes());
         assert_eq!(cut_start("ご確認ください".as_bytes()), "さい".as_bytes());
         assert_eq!(cut_start(b"review"), b"review");
+    }
+
+    /// The patterns of `unanchored_patterns_are_those_a_regex_set_finds`: with and without
+    /// suffix literals, word boundaries, bounded gaps, Japanese.
+    const UNANCHORED: [&str; 5] = [
+        r".{0,3}(?:pass|pin)code",
+        r"(^|[^a-z])line ?id([^a-z]|$)",
+        r"[a-z0-9._-]+@(gmail|yahoo)[a-z.]*(へ|に)",
+        r"(\b)(i am|i.m) [0-9]{2} years",
+        r"[0-9]+日以内に.{0,5}(確認|更新)",
+    ];
+
+    proptest! {
+        /// What `unanchored_that_match` replaces: one regex set over all of them, searched
+        /// whenever one is possible, narrowed to the possible ones.
+        #[test]
+        fn unanchored_patterns_are_those_a_regex_set_finds(
+            text in "(pincode|passcode|line id|lineid|online|line|id|ab@gmail.comに|i.m 42 years|3日以内に確認|[a-z0-9 @.é\u{212A}]){0,12}",
+        ) {
+            let p = GatedPatterns::compile(UNANCHORED).expect("compiles");
+            prop_assert_eq!(&p.always, &vec![0, 1, 2, 3, 4]);
+            let candidates = p.candidates_in(&text);
+            let set = meta::Regex::builder()
+                .syntax(syntax::Config::new().case_insensitive(true))
+                .configure(meta::Config::new().match_kind(regex_automata::MatchKind::All))
+                .build_many(&UNANCHORED.map(prepare))
+                .expect("builds");
+            let mut found = regex_automata::PatternSet::new(UNANCHORED.len());
+            set.which_overlapping_matches(&Input::new(&text), &mut found);
+            let expected: Vec<usize> = found
+                .iter()
+                .map(|id| id.as_usize())
+                .filter(|&i| candidates.possible[i])
+                .collect();
+            prop_assert_eq!(p.unanchored_that_match(&text, &candidates), expected);
+        }
+    }
+
+    fn parse(pattern: &str) -> Hir {
+        regex_syntax::parse(&prepare(pattern)).expect("parses")
+    }
+
+    #[test]
+    fn maximum_lengths_count_case_variants() {
+        let len = |pattern| max_len_ignoring_case(&parse(pattern));
+        assert_eq!(len("k"), Some(3), "the Kelvin sign");
+        assert_eq!(len("[a-z]"), Some(3));
+        assert_eq!(len("line ?id"), Some(7));
+        assert_eq!(len(r"\b.{0,3}é"), Some(14));
+        assert_eq!(len("確認"), Some(6));
+        assert_eq!(len("a+"), None);
+    }
+
+    #[test]
+    fn inner_literals_bound_the_stretch_a_match_can_cover() {
+        let found = inner_literals(&parse("(^|[^a-z])line ?id([^a-z]|$)")).expect("found");
+        assert_eq!(found.literals, vec![b"line".to_vec()]);
+        let reach = Reach {
+            before: Some(4),
+            after: Some(4 + 7),
+        };
+        assert_eq!(found.reach, reach);
+        let found = inner_literals(&parse("[0-9]+日以内に.{0,5}確認")).expect("found");
+        assert_eq!(found.reach.before, None);
+        assert_eq!(windows(reach, 30, [20, 3].into_iter()), vec![0..14, 16..30]);
+        assert_eq!(windows(reach, 30, [9, 3].into_iter()), vec![0..20]);
+        assert!(inner_literals(&parse(".{0,3}x")).is_none());
     }
 
     #[test]

@@ -74,8 +74,13 @@ pub struct BrandSigns {
     pub mentions: Vec<(usize, std::ops::Range<usize>)>,
 }
 
-/// The brand signs of a message; `normalized` is its normalised display text.
-pub fn brand_signs(message: &Message, normalized: &str, brands: &BrandIndex) -> BrandSigns {
+/// The brand signs of a message; `mentions` are the brand mentions in its normalised
+/// display text ([`BrandIndex::mentions`]).
+pub fn brand_signs(
+    message: &Message,
+    mentions: impl Iterator<Item = (usize, std::ops::Range<usize>)>,
+    brands: &BrandIndex,
+) -> BrandSigns {
     let headers = &message.headers;
     let from = headers.from.as_ref();
     BrandSigns {
@@ -84,7 +89,7 @@ pub fn brand_signs(message: &Message, normalized: &str, brands: &BrandIndex) -> 
             .and_then(|n| brands.named_in(n)),
         from_address: from.and_then(|_| from_brand(headers, brands)),
         subject: headers.subject.as_deref().and_then(|s| brands.named_in(s)),
-        mentions: brands.mentions(normalized).take(64).collect(),
+        mentions: mentions.take(64).collect(),
     }
 }
 

@@ -1,0 +1,228 @@
+//! One pass over the normalised text finds the literals of every searcher that needs them:
+//! the pattern rules' and the intent cues' prefilter literals ([`super::patterns`]) and the
+//! brand names ([`super::brands`]). Each used to run its own Aho-Corasick search over the
+//! whole text; one automaton over the union of their literals does the same work once.
+//!
+//! The search is a plain loop over the automaton's transitions: the iterator of the
+//! `aho-corasick` crate keeps its position in a resumable state and costs about twice as
+//! many instructions per byte.
+
+use std::collections::BTreeMap;
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{AhoCorasick, Anchored, MatchKind, StartKind};
+
+/// Where one literal of one user's list occurs in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiteralHit {
+    /// The literal's index in its user's list.
+    pub literal: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Several users' literal lists, searched together.
+#[derive(Debug)]
+pub struct LiteralScanner {
+    engine: Engine,
+    /// `owners[i]`: who asked for distinct literal `i`, as (user, index in that user's list).
+    owners: Vec<Vec<(usize, usize)>>,
+    users: usize,
+}
+
+#[derive(Debug)]
+enum Engine {
+    /// No literals, or none the automaton could be built for.
+    Nothing,
+    Dfa(Box<DFA>),
+    /// For literal sets too large for a DFA (never the shipped knowledge).
+    Other(AhoCorasick),
+}
+
+impl LiteralScanner {
+    /// `lists[user]` is one user's literals; a literal may appear in several lists, or
+    /// several times in one. Empty literals are never found.
+    pub fn new<S: AsRef<[L]>, L: AsRef<[u8]>>(lists: &[S]) -> Self {
+        let mut by_literal: BTreeMap<&[u8], Vec<(usize, usize)>> = BTreeMap::new();
+        for (user, list) in lists.iter().enumerate() {
+            for (index, literal) in list.as_ref().iter().enumerate() {
+                if literal.as_ref().is_empty() {
+                    continue;
+                }
+                by_literal
+                    .entry(literal.as_ref())
+                    .or_default()
+                    .push((user, index));
+            }
+        }
+        let (literals, owners): (Vec<&[u8]>, Vec<_>) = by_literal.into_iter().unzip();
+        LiteralScanner {
+            engine: Engine::build(&literals),
+            owners,
+            users: lists.len(),
+        }
+    }
+
+    /// Every occurrence of every user's literals in `text`, overlapping ones included:
+    /// `result[user]` in the order an overlapping Aho-Corasick search reports them (by end,
+    /// then longest first).
+    pub fn scan(&self, text: &str) -> Vec<Vec<LiteralHit>> {
+        let mut hits = vec![Vec::new(); self.users];
+        match &self.engine {
+            Engine::Nothing => {}
+            Engine::Dfa(dfa) => self.scan_dfa(dfa, text.as_bytes(), &mut hits),
+            Engine::Other(ac) => {
+                for found in ac.find_overlapping_iter(text) {
+                    self.record(
+                        found.pattern().as_usize(),
+                        found.start(),
+                        found.end(),
+                        &mut hits,
+                    );
+                }
+            }
+        }
+        hits
+    }
+
+    fn scan_dfa(&self, dfa: &DFA, text: &[u8], hits: &mut [Vec<LiteralHit>]) {
+        let Ok(mut state) = dfa.start_state(Anchored::No) else {
+            return;
+        };
+        let mut end = 0;
+        while let Some((steps, special)) = run_to_special(dfa, &text[end..], state) {
+            end += steps;
+            state = special;
+            if dfa.is_dead(state) {
+                return;
+            }
+            if dfa.is_match(state) {
+                for index in 0..dfa.match_len(state) {
+                    let literal = dfa.match_pattern(state, index);
+                    let start = end.saturating_sub(dfa.pattern_len(literal));
+                    self.record(literal.as_usize(), start, end, hits);
+                }
+            }
+        }
+    }
+
+    fn record(&self, literal: usize, start: usize, end: usize, hits: &mut [Vec<LiteralHit>]) {
+        for &(user, index) in self.owners.get(literal).into_iter().flatten() {
+            if let Some(list) = hits.get_mut(user) {
+                list.push(LiteralHit {
+                    literal: index,
+                    start,
+                    end,
+                });
+            }
+        }
+    }
+}
+
+/// Runs `dfa` from `state` over `text` up to the first special (match or dead) state: how
+/// many bytes that took, and the state. A function of its own so that the loop keeps its
+/// few variables in registers (a third of the instructions of the loop inlined above).
+fn run_to_special(dfa: &DFA, text: &[u8], mut state: StateID) -> Option<(usize, StateID)> {
+    for (at, &byte) in text.iter().enumerate() {
+        state = dfa.next_state(Anchored::No, state, byte);
+        if dfa.is_special(state) {
+            return Some((at + 1, state));
+        }
+    }
+    None
+}
+
+impl Engine {
+    fn build(literals: &[&[u8]]) -> Engine {
+        if literals.is_empty() {
+            return Engine::Nothing;
+        }
+        // The text is normalised (lower case), so the automaton needs no case folding; a DFA
+        // takes one step per byte where an NFA chases failure links.
+        let dfa = DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .start_kind(StartKind::Unanchored)
+            .prefilter(false)
+            .build(literals);
+        if let Ok(dfa) = dfa {
+            return Engine::Dfa(Box::new(dfa));
+        }
+        AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(literals)
+            .map_or(Engine::Nothing, Engine::Other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What the scanner replaces: one overlapping search per user.
+    fn one_search_per_user(lists: &[Vec<String>], text: &str) -> Vec<Vec<LiteralHit>> {
+        lists
+            .iter()
+            .map(|list| {
+                let Ok(ac) = AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(list)
+                else {
+                    return Vec::new();
+                };
+                ac.find_overlapping_iter(text)
+                    .map(|m| LiteralHit {
+                        literal: m.pattern().as_usize(),
+                        start: m.start(),
+                        end: m.end(),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn scan(lists: &[Vec<String>], text: &str) -> Vec<Vec<LiteralHit>> {
+        LiteralScanner::new(lists).scan(text)
+    }
+
+    #[test]
+    fn shared_literals_are_reported_to_every_user_longest_first() {
+        let lists = vec![
+            vec!["card".to_string(), "rd".to_string()],
+            vec!["ard".to_string(), "card".to_string()],
+        ];
+        let hits = scan(&lists, "a card");
+        let hit = |literal, start| LiteralHit {
+            literal,
+            start,
+            end: 6,
+        };
+        assert_eq!(hits[0], vec![hit(0, 2), hit(1, 4)]);
+        assert_eq!(hits[1], vec![hit(1, 2), hit(0, 3)]);
+    }
+
+    #[test]
+    fn no_literals_find_nothing() {
+        assert_eq!(scan(&[vec![], vec![]], "text"), vec![vec![], vec![]]);
+    }
+
+    fn literal() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[abc]{1,4}",
+            "[ab ]{1,3}",
+            Just("発送".to_string()),
+            Just("送し".to_string()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn one_shared_pass_equals_one_search_per_user(
+            lists in prop::collection::vec(prop::collection::vec(literal(), 0..8), 1..4),
+            text in "([abc ]|発送|しました){0,40}",
+        ) {
+            prop_assert_eq!(scan(&lists, &text), one_search_per_user(&lists, &text));
+        }
+    }
+}
