@@ -462,11 +462,7 @@ fn max_len_ignoring_case(hir: &Hir) -> Option<usize> {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(0),
         HirKind::Literal(literal) => literal_max_len_ignoring_case(&literal.0),
-        HirKind::Class(class) => {
-            let mut folded = class.clone();
-            folded.try_case_fold_simple().ok()?;
-            folded.maximum_len()
-        }
+        HirKind::Class(class) => class_max_len_ignoring_case(class),
         HirKind::Repetition(repetition) => {
             let one = max_len_ignoring_case(&repetition.sub)?;
             if one == 0 {
@@ -482,6 +478,28 @@ fn max_len_ignoring_case(hir: &Hir) -> Option<usize> {
             Some(most.max(max_len_ignoring_case(branch)?))
         }),
     }
+}
+
+/// Classes of more characters than this are not case-folded to find their longest member
+/// (folding walks every character: a second for `[^a-z]`); 4 bytes is their bound.
+const MAX_CLASS_TO_FOLD: u32 = 256;
+
+fn class_max_len_ignoring_case(class: &Class) -> Option<usize> {
+    let Class::Unicode(unicode) = class else {
+        // Bytes classes fold ASCII letters only: their members stay one byte.
+        return class.maximum_len();
+    };
+    let size = unicode
+        .ranges()
+        .iter()
+        .map(|r| u32::from(r.end()) - u32::from(r.start()) + 1)
+        .fold(0, u32::saturating_add);
+    if size > MAX_CLASS_TO_FOLD {
+        return Some(4);
+    }
+    let mut folded = class.clone();
+    folded.try_case_fold_simple().ok()?;
+    folded.maximum_len()
 }
 
 /// The longest case variant of a literal; bytes that are not UTF-8 stay one byte.
@@ -656,6 +674,8 @@ mod tests {
         let len = |pattern| max_len_ignoring_case(&parse(pattern));
         assert_eq!(len("k"), Some(3), "the Kelvin sign");
         assert_eq!(len("[a-z]"), Some(3));
+        assert_eq!(len("(?-u:[a-z])"), Some(1));
+        assert_eq!(len("[^a-z]"), Some(4), "too large to fold");
         assert_eq!(len("line ?id"), Some(7));
         assert_eq!(len(r"\b.{0,3}é"), Some(14));
         assert_eq!(len("確認"), Some(6));
