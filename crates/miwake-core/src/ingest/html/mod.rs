@@ -6,6 +6,9 @@ use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
 
 use crate::message::{Link, LinkOrigin, Span};
 
+mod entities;
+mod fast;
+
 /// The readable text of an HTML part and its links; link spans point into `text`.
 pub(super) struct HtmlText {
     pub text: String,
@@ -14,86 +17,276 @@ pub(super) struct HtmlText {
     pub truncated: bool,
 }
 
-/// The elements whose content is never shown (raw text as far as the tokenizer goes), as the
-/// static name that the converter waits for in the end tag.
-fn hidden_element(name: &[u8]) -> Option<&'static [u8]> {
-    Some(match name {
-        b"script" => b"script",
-        b"style" => b"style",
-        b"title" => b"title",
-        b"noscript" => b"noscript",
-        b"iframe" => b"iframe",
-        b"noembed" => b"noembed",
-        b"noframes" => b"noframes",
-        _ => return None,
-    })
+/// The tag names that the converter or the tokenizer treats specially, and all others.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tag {
+    A,
+    Address,
+    Area,
+    Article,
+    Base,
+    Basefont,
+    Bgsound,
+    Blockquote,
+    Body,
+    Br,
+    Caption,
+    Center,
+    Dd,
+    Div,
+    Dl,
+    Dt,
+    Fieldset,
+    Footer,
+    Form,
+    H1,
+    H2,
+    H3,
+    H4,
+    H5,
+    H6,
+    Head,
+    Header,
+    Hr,
+    Html,
+    Iframe,
+    Img,
+    Li,
+    Link,
+    Meta,
+    Noembed,
+    Noframe,
+    Noframes,
+    Noscript,
+    Ol,
+    P,
+    Plaintext,
+    Pre,
+    Script,
+    Section,
+    Style,
+    Table,
+    Td,
+    Template,
+    Textarea,
+    Th,
+    Title,
+    Tr,
+    Ul,
+    Xmp,
+    Other,
 }
 
-/// Elements that may appear in `<head>` without ending it.
-fn is_head_content(name: &[u8]) -> bool {
+impl Tag {
+    /// The tag of a lower-case name. Matching fixed-size arrays by length compiles to a few
+    /// byte comparisons, where matching slices compares whole strings one after the other.
+    fn of(name: &[u8]) -> Tag {
+        match name.len() {
+            1 => match <&[u8; 1]>::try_from(name) {
+                Ok(name) => match name {
+                    b"a" => Tag::A,
+                    b"p" => Tag::P,
+                    _ => Tag::Other,
+                },
+                Err(_) => Tag::Other,
+            },
+            2 => match <&[u8; 2]>::try_from(name) {
+                Ok(name) => match name {
+                    b"br" => Tag::Br,
+                    b"dd" => Tag::Dd,
+                    b"dl" => Tag::Dl,
+                    b"dt" => Tag::Dt,
+                    b"h1" => Tag::H1,
+                    b"h2" => Tag::H2,
+                    b"h3" => Tag::H3,
+                    b"h4" => Tag::H4,
+                    b"h5" => Tag::H5,
+                    b"h6" => Tag::H6,
+                    b"hr" => Tag::Hr,
+                    b"li" => Tag::Li,
+                    b"ol" => Tag::Ol,
+                    b"td" => Tag::Td,
+                    b"th" => Tag::Th,
+                    b"tr" => Tag::Tr,
+                    b"ul" => Tag::Ul,
+                    _ => Tag::Other,
+                },
+                Err(_) => Tag::Other,
+            },
+            3 => match <&[u8; 3]>::try_from(name) {
+                Ok(name) => match name {
+                    b"div" => Tag::Div,
+                    b"img" => Tag::Img,
+                    b"pre" => Tag::Pre,
+                    b"xmp" => Tag::Xmp,
+                    _ => Tag::Other,
+                },
+                Err(_) => Tag::Other,
+            },
+            4 => match <&[u8; 4]>::try_from(name) {
+                Ok(name) => match name {
+                    b"area" => Tag::Area,
+                    b"base" => Tag::Base,
+                    b"body" => Tag::Body,
+                    b"form" => Tag::Form,
+                    b"head" => Tag::Head,
+                    b"html" => Tag::Html,
+                    b"link" => Tag::Link,
+                    b"meta" => Tag::Meta,
+                    _ => Tag::Other,
+                },
+                Err(_) => Tag::Other,
+            },
+            5 => match <&[u8; 5]>::try_from(name) {
+                Ok(name) => match name {
+                    b"style" => Tag::Style,
+                    b"table" => Tag::Table,
+                    b"title" => Tag::Title,
+                    _ => Tag::Other,
+                },
+                Err(_) => Tag::Other,
+            },
+            6 => match <&[u8; 6]>::try_from(name) {
+                Ok(name) => match name {
+                    b"center" => Tag::Center,
+                    b"footer" => Tag::Footer,
+                    b"header" => Tag::Header,
+                    b"iframe" => Tag::Iframe,
+                    b"script" => Tag::Script,
+                    _ => Tag::Other,
+                },
+                Err(_) => Tag::Other,
+            },
+            7 => match <&[u8; 7]>::try_from(name) {
+                Ok(name) => match name {
+                    b"address" => Tag::Address,
+                    b"article" => Tag::Article,
+                    b"bgsound" => Tag::Bgsound,
+                    b"caption" => Tag::Caption,
+                    b"noembed" => Tag::Noembed,
+                    b"noframe" => Tag::Noframe,
+                    b"section" => Tag::Section,
+                    _ => Tag::Other,
+                },
+                Err(_) => Tag::Other,
+            },
+            8 => match <&[u8; 8]>::try_from(name) {
+                Ok(name) => match name {
+                    b"basefont" => Tag::Basefont,
+                    b"fieldset" => Tag::Fieldset,
+                    b"noframes" => Tag::Noframes,
+                    b"noscript" => Tag::Noscript,
+                    b"template" => Tag::Template,
+                    b"textarea" => Tag::Textarea,
+                    _ => Tag::Other,
+                },
+                Err(_) => Tag::Other,
+            },
+            9 => match <&[u8; 9]>::try_from(name) {
+                Ok(name) => match name {
+                    b"plaintext" => Tag::Plaintext,
+                    _ => Tag::Other,
+                },
+                Err(_) => Tag::Other,
+            },
+            10 => match <&[u8; 10]>::try_from(name) {
+                Ok(name) => match name {
+                    b"blockquote" => Tag::Blockquote,
+                    _ => Tag::Other,
+                },
+                Err(_) => Tag::Other,
+            },
+            _ => Tag::Other,
+        }
+    }
+}
+
+/// The elements whose content is never shown (raw text as far as the tokenizer goes), as the
+/// name that the converter waits for in the end tag.
+fn is_hidden_element(name: Tag) -> bool {
     matches!(
         name,
-        b"html"
-            | b"head"
-            | b"meta"
-            | b"link"
-            | b"title"
-            | b"style"
-            | b"script"
-            | b"base"
-            | b"noscript"
-            | b"template"
-            | b"basefont"
-            | b"bgsound"
+        Tag::Script
+            | Tag::Style
+            | Tag::Title
+            | Tag::Noscript
+            | Tag::Iframe
+            | Tag::Noembed
+            | Tag::Noframes
     )
 }
 
-fn is_block(name: &[u8]) -> bool {
+/// Elements that may appear in `<head>` without ending it.
+fn is_head_content(name: Tag) -> bool {
     matches!(
         name,
-        b"p" | b"div"
-            | b"tr"
-            | b"li"
-            | b"h1"
-            | b"h2"
-            | b"h3"
-            | b"h4"
-            | b"h5"
-            | b"h6"
-            | b"table"
-            | b"ul"
-            | b"ol"
-            | b"dl"
-            | b"dt"
-            | b"dd"
-            | b"blockquote"
-            | b"pre"
-            | b"hr"
-            | b"center"
-            | b"section"
-            | b"article"
-            | b"header"
-            | b"footer"
-            | b"address"
-            | b"form"
-            | b"fieldset"
-            | b"body"
-            | b"caption"
+        Tag::Html
+            | Tag::Head
+            | Tag::Meta
+            | Tag::Link
+            | Tag::Title
+            | Tag::Style
+            | Tag::Script
+            | Tag::Base
+            | Tag::Noscript
+            | Tag::Template
+            | Tag::Basefont
+            | Tag::Bgsound
+    )
+}
+
+fn is_block(name: Tag) -> bool {
+    matches!(
+        name,
+        Tag::P
+            | Tag::Div
+            | Tag::Tr
+            | Tag::Li
+            | Tag::H1
+            | Tag::H2
+            | Tag::H3
+            | Tag::H4
+            | Tag::H5
+            | Tag::H6
+            | Tag::Table
+            | Tag::Ul
+            | Tag::Ol
+            | Tag::Dl
+            | Tag::Dt
+            | Tag::Dd
+            | Tag::Blockquote
+            | Tag::Pre
+            | Tag::Hr
+            | Tag::Center
+            | Tag::Section
+            | Tag::Article
+            | Tag::Header
+            | Tag::Footer
+            | Tag::Address
+            | Tag::Form
+            | Tag::Fieldset
+            | Tag::Body
+            | Tag::Caption
     )
 }
 
 /// Converts HTML to text; the text stops growing at `max_text` bytes, links at `max_links`.
+///
+/// The fast tokenizer handles nearly every document; the rest goes through html5gum, with the
+/// same result the fast one would have had where it applies.
 pub(super) fn html_to_text(html: &str, max_text: usize, max_links: usize) -> HtmlText {
     let mut conv = Converter::new(max_text, max_links);
-    let emitter = ConvertingEmitter::new(&mut conv);
+    if fast::convert(html, &mut conv).is_err() {
+        conv = Converter::new(max_text, max_links);
+        convert_with_html5gum(html, &mut conv);
+    }
+    conv.finish()
+}
+
+fn convert_with_html5gum(html: &str, conv: &mut Converter) {
+    let emitter = ConvertingEmitter::new(conv);
     // Reading a `&str` cannot fail: the error type is `Infallible`.
     let Ok(()) = Tokenizer::new_with_emitter(html, emitter).finish();
-    conv.close_anchor();
-    HtmlText {
-        text: conv.out,
-        links: conv.links,
-        truncated: conv.truncated,
-    }
 }
 
 /// The attributes the converter reads; the first occurrence of a name wins, as in a browser.
@@ -249,11 +442,12 @@ impl Emitter for ConvertingEmitter<'_> {
                     self.last_start_tag.clear();
                     self.last_start_tag.extend_from_slice(&self.tag_name);
                 }
-                self.conv.start_tag(&self.tag_name, &self.attributes);
+                self.conv
+                    .start_tag(Tag::of(&self.tag_name), &self.attributes);
             }
             Some(TagKind::End) => {
                 self.last_start_tag.clear();
-                self.conv.end_tag(&self.tag_name);
+                self.conv.end_tag(Tag::of(&self.tag_name));
             }
             None => {}
         }
@@ -323,7 +517,7 @@ struct Converter {
     max_links: usize,
     truncated: bool,
     pending_space: bool,
-    hidden: Option<&'static [u8]>,
+    hidden: Option<Tag>,
     in_head: bool,
     anchor: Option<Anchor>,
 }
@@ -343,6 +537,16 @@ impl Converter {
         }
     }
 
+    /// Ends the open anchor, if any, and hands over the result.
+    fn finish(mut self) -> HtmlText {
+        self.close_anchor();
+        HtmlText {
+            text: self.out,
+            links: self.links,
+            truncated: self.truncated,
+        }
+    }
+
     /// Whether text between tags is shown: not inside a hidden element or the head.
     fn shows_text(&self) -> bool {
         self.hidden.is_none() && !self.in_head
@@ -354,17 +558,17 @@ impl Converter {
         }
     }
 
-    fn start_tag(&mut self, name: &[u8], attributes: &TagAttributes) {
+    fn start_tag(&mut self, name: Tag, attributes: &TagAttributes) {
         if self.hidden.is_some() {
             return;
         }
-        if let Some(hidden) = hidden_element(name) {
+        if is_hidden_element(name) {
             // The tokenizer switches to raw text even for `<style/>`, so the content is hidden
             // until the matching end tag either way.
-            self.hidden = Some(hidden);
+            self.hidden = Some(name);
             return;
         }
-        if name == b"head" {
+        if name == Tag::Head {
             self.in_head = true;
             return;
         }
@@ -373,12 +577,12 @@ impl Converter {
         }
         self.in_head = false;
         match name {
-            b"br" => self.line_break(),
-            b"td" | b"th" => self.pending_space = true,
-            b"a" => self.open_anchor(attributes),
-            b"area" => self.area(attributes),
-            b"img" => self.image(attributes),
-            b"form" => {
+            Tag::Br => self.line_break(),
+            Tag::Td | Tag::Th => self.pending_space = true,
+            Tag::A => self.open_anchor(attributes),
+            Tag::Area => self.area(attributes),
+            Tag::Img => self.image(attributes),
+            Tag::Form => {
                 self.block();
                 self.form(attributes);
             }
@@ -387,7 +591,7 @@ impl Converter {
         }
     }
 
-    fn end_tag(&mut self, name: &[u8]) {
+    fn end_tag(&mut self, name: Tag) {
         if let Some(hidden) = self.hidden {
             if hidden == name {
                 self.hidden = None;
@@ -395,9 +599,9 @@ impl Converter {
             return;
         }
         match name {
-            b"head" => self.in_head = false,
-            b"a" => self.close_anchor(),
-            b"td" | b"th" => self.pending_space = true,
+            Tag::Head => self.in_head = false,
+            Tag::A => self.close_anchor(),
+            Tag::Td | Tag::Th => self.pending_space = true,
             _ if is_block(name) => self.block(),
             _ => {}
         }
@@ -414,10 +618,39 @@ impl Converter {
             }
             if i > spaces_start {
                 self.pending_space = true;
+                if i >= bytes.len() {
+                    return;
+                }
             }
-            let end = i + word_len(bytes.get(i..).unwrap_or_default());
-            self.word(s.get(i..end).unwrap_or_default());
+            let end = i + phrase_len(bytes.get(i..).unwrap_or_default());
+            self.phrase(s.get(i..end).unwrap_or_default());
             i = end;
+        }
+    }
+
+    /// Writes words separated by single ASCII spaces: in one go where the whole phrase fits,
+    /// which gives the same as writing word by word.
+    fn phrase(&mut self, phrase: &str) {
+        if self.out.len() + 1 + phrase.len() > self.max_text {
+            let mut words = phrase.split(' ');
+            words.next().inspect(|first| self.word(first));
+            for word in words {
+                self.pending_space = true;
+                self.word(word);
+            }
+            return;
+        }
+        if phrase.is_empty() {
+            return;
+        }
+        let after_space = matches!(self.out.as_bytes().last(), None | Some(b'\n' | b' '));
+        if self.pending_space && !after_space {
+            self.out.push(' ');
+        }
+        self.pending_space = false;
+        self.out.push_str(phrase);
+        if let Some(anchor) = &mut self.anchor {
+            anchor.has_text = true;
         }
     }
 
@@ -552,56 +785,91 @@ impl Converter {
 }
 
 /// The length of the whitespace character at `at` (ASCII whitespace or U+00A0), if it is one.
+#[inline(always)]
 fn space_len(bytes: &[u8], at: usize) -> Option<usize> {
-    match bytes.get(at)? {
-        b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => Some(1),
+    const ASCII_SPACES: u64 = 1 << b' ' | 1 << b'\t' | 1 << b'\n' | 1 << b'\r' | 1 << 0x0c;
+    match *bytes.get(at)? {
+        b @ 0..=b' ' if ASCII_SPACES >> b & 1 != 0 => Some(1),
         // 0xC2 is always a lead byte in UTF-8, so this is U+00A0.
         0xC2 if bytes.get(at + 1) == Some(&0xA0) => Some(2),
         _ => None,
     }
 }
 
-/// The length of the run of non-whitespace characters that `bytes` starts with.
-fn word_len(bytes: &[u8]) -> usize {
+/// The length of the phrase that `bytes` starts with: non-whitespace characters, and single
+/// ASCII spaces between them.
+#[inline]
+fn phrase_len(bytes: &[u8]) -> usize {
     let mut from = 0;
     loop {
-        let Some(at) = next_space_candidate(bytes, from) else {
-            return bytes.len();
+        let Some(at) = next_phrase_break_candidate(bytes, from) else {
+            return without_trailing_space(bytes, bytes.len());
         };
         if space_len(bytes, at).is_some() {
-            return at;
+            return without_trailing_space(bytes, at);
         }
         from = at + 1;
     }
 }
 
-/// The first position from `from` on whose byte may start a whitespace character: below 0x21
-/// or 0xC2 (U+00A0's lead byte). Looks at eight bytes at a time.
-fn next_space_candidate(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+fn without_trailing_space(bytes: &[u8], end: usize) -> usize {
+    match end.checked_sub(1) {
+        Some(last) if bytes.get(last) == Some(&b' ') => last,
+        _ => end,
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW_SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` that is zero, exactly (no borrows between bytes).
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW_SEVEN) + LOW_SEVEN) | x) & HIGH
+}
+
+/// The first position from `from` on where a phrase may break: a byte below 0x20, 0xC2
+/// (U+00A0's lead byte), or the first of two spaces. Looks at eight bytes at a time.
+fn next_phrase_break_candidate(bytes: &[u8], from: usize) -> Option<usize> {
     let rest = bytes.get(from..)?;
     let mut words = rest.chunks_exact(8);
     let mut offset = from;
+    let mut space_before = false;
     for word in words.by_ref() {
         let mut le = [0; 8];
         le.copy_from_slice(word);
-        let x = u64::from_le_bytes(le);
-        // Flags bytes below 0x21 and bytes equal to 0xC2. A flag can be wrong only in a byte
-        // above a rightly flagged one (a borrow), so the lowest flag is exact.
-        let below = x.wrapping_sub(ONES * 0x21) & !x & HIGH;
-        let y = x ^ (ONES * 0xC2);
-        let lead = y.wrapping_sub(ONES) & !y & HIGH;
-        let flags = below | lead;
-        if flags != 0 {
-            return Some(offset + (flags.trailing_zeros() / 8) as usize);
+        if let Some(at) = phrase_break_in_word(u64::from_le_bytes(le), &mut space_before) {
+            return (offset + at).checked_sub(1);
         }
         offset += 8;
     }
+    // The rest, padded with zero bytes, which are flagged as control characters: a flag past
+    // the end means none.
     let tail = words.remainder();
-    tail.iter()
-        .position(|&b| b <= b' ' || b == 0xC2)
-        .map(|p| offset + p)
+    let mut le = [0; 8];
+    le.get_mut(..tail.len())?.copy_from_slice(tail);
+    let at = (offset + phrase_break_in_word(u64::from_le_bytes(le), &mut space_before)?)
+        .checked_sub(1)?;
+    (at < bytes.len()).then_some(at)
+}
+
+/// The first place in eight bytes (little-endian `x`) where a phrase may break, as one plus its
+/// offset (0: the first of two spaces is the byte before). `space_before` carries whether the
+/// bytes before end with a space.
+#[inline(always)]
+fn phrase_break_in_word(x: u64, space_before: &mut bool) -> Option<usize> {
+    let controls = !(((x & LOW_SEVEN) + ONES * 0x60) | x) & HIGH;
+    let spaces = zero_bytes(x ^ (ONES * u64::from(b' ')));
+    let leads = zero_bytes(x ^ (ONES * 0xC2));
+    if *space_before && spaces & 0x80 != 0 {
+        return Some(0);
+    }
+    let flags = controls | leads | (spaces & (spaces >> 8));
+    if flags != 0 {
+        return Some(flags.trailing_zeros() as usize / 8 + 1);
+    }
+    *space_before = spaces >> 63 != 0;
+    None
 }
 
 fn attr(value: &Option<Vec<u8>>) -> Option<String> {
@@ -631,6 +899,81 @@ mod tests {
 
     fn conv(html: &str) -> HtmlText {
         html_to_text(html, 1 << 20, 100)
+    }
+
+    #[test]
+    fn tags_of_names() {
+        for name in [
+            "a",
+            "address",
+            "area",
+            "article",
+            "base",
+            "basefont",
+            "bgsound",
+            "blockquote",
+            "body",
+            "br",
+            "caption",
+            "center",
+            "dd",
+            "div",
+            "dl",
+            "dt",
+            "fieldset",
+            "footer",
+            "form",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "head",
+            "header",
+            "hr",
+            "html",
+            "iframe",
+            "img",
+            "li",
+            "link",
+            "meta",
+            "noembed",
+            "noframe",
+            "noframes",
+            "noscript",
+            "ol",
+            "p",
+            "plaintext",
+            "pre",
+            "script",
+            "section",
+            "style",
+            "table",
+            "td",
+            "template",
+            "textarea",
+            "th",
+            "title",
+            "tr",
+            "ul",
+            "xmp",
+        ] {
+            let tag = format!("{:?}", Tag::of(name.as_bytes()));
+            assert_eq!(tag.to_ascii_lowercase(), name);
+        }
+        for other in [
+            "",
+            "P",
+            "b",
+            "span",
+            "blockquotes",
+            "h7",
+            "scrip",
+            "noscript\u{e9}",
+        ] {
+            assert_eq!(Tag::of(other.as_bytes()), Tag::Other, "{other}");
+        }
     }
 
     #[test]
@@ -783,7 +1126,34 @@ mod tests {
         }
     }
 
+    /// A phrase's length found byte by byte, as the reference for `phrase_len`.
+    fn reference_phrase_len(bytes: &[u8]) -> usize {
+        let single_space = |i: usize| {
+            bytes.get(i) == Some(&b' ')
+                && i > 0
+                && i + 1 < bytes.len()
+                && space_len(bytes, i + 1).is_none()
+        };
+        (0..bytes.len())
+            .find(|&i| space_len(bytes, i).is_some() && !single_space(i))
+            .unwrap_or(bytes.len())
+    }
+
     proptest::proptest! {
+        #[test]
+        fn phrase_len_matches_the_byte_by_byte_reference(
+            text in "[ab  \t\r\n\u{c}\u{1}\u{1f}\u{a0}\u{a9}\u{c2}\u{3042}]{0,80}",
+            skip in 0usize..8,
+        ) {
+            // Phrases start after whitespace, at a non-whitespace character.
+            let text = text.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '\u{a0}');
+            let start = text.char_indices().nth(skip).map_or(text.len(), |(i, _)| i);
+            let bytes = &text.as_bytes()[start..];
+            if space_len(bytes, 0).is_none() {
+                proptest::prop_assert_eq!(phrase_len(bytes), reference_phrase_len(bytes));
+            }
+        }
+
         #[test]
         fn text_matches_the_char_by_char_reference(
             pieces in proptest::collection::vec("[a \t\r\n\u{c}\u{1}\u{a0}\u{a9}\u{bb}\u{e9}\u{3042}\u{1f600}x]{0,24}", 0..6),
