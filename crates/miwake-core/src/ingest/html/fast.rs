@@ -23,6 +23,8 @@
 
 use memchr::{memchr, memchr2, memmem};
 
+use super::swar;
+
 use super::{entities, Converter, Tag, TagAttributes, TagKind};
 
 /// The document leaves the subset that this tokenizer handles exactly like html5gum.
@@ -129,6 +131,25 @@ fn len_until(bytes: &[u8], class: u8) -> Option<usize> {
     bytes.iter().position(|&b| is(class, b))
 }
 
+/// `len_until(bytes, ATTRIBUTE_NAME_END)`, eight bytes at a time: names are mostly letters,
+/// and every byte that ends one is below `A`, so only those are checked one by one.
+fn attribute_name_len(bytes: &[u8]) -> Option<usize> {
+    let mut offset = 0;
+    while let Some(x) = swar::load(bytes, offset) {
+        let mut candidates = swar::below(x, b'A');
+        while candidates != 0 {
+            let at = offset + swar::first(candidates);
+            if bytes.get(at).is_some_and(|&b| is(ATTRIBUTE_NAME_END, b)) {
+                return Some(at);
+            }
+            candidates &= candidates - 1;
+        }
+        offset += 8;
+    }
+    let rest = bytes.get(offset..)?;
+    len_until(rest, ATTRIBUTE_NAME_END).map(|at| offset + at)
+}
+
 #[inline(always)]
 fn skip_whitespace(bytes: &[u8], mut p: usize) -> usize {
     while let Some(&b) = bytes.get(p) {
@@ -144,7 +165,7 @@ fn skip_whitespace(bytes: &[u8], mut p: usize) -> usize {
 /// value (empty if it has none) and where the before-attribute-name state goes on; `None` if
 /// the input ends first.
 fn attribute(bytes: &[u8], start: usize) -> Option<(&[u8], &[u8], usize)> {
-    let name_end = start + 1 + len_until(bytes.get(start + 1..)?, ATTRIBUTE_NAME_END)?;
+    let name_end = start + 1 + attribute_name_len(bytes.get(start + 1..)?)?;
     let name = bytes.get(start..name_end)?;
     let mut p = name_end;
     if *bytes.get(p)? != b'=' {
@@ -164,7 +185,7 @@ fn attribute(bytes: &[u8], start: usize) -> Option<(&[u8], &[u8], usize)> {
         b'>' => (&b""[..], p),
         quote @ (b'"' | b'\'') => {
             let rest = bytes.get(p + 1..)?;
-            let len = memchr(quote, rest)?;
+            let len = swar::find(quote, rest)?;
             (rest.get(..len)?, p + 1 + len + 1)
         }
         _ => {
@@ -231,9 +252,9 @@ impl<'h> FastTokenizer<'h, '_> {
     fn data(&mut self) -> Step<Mode> {
         loop {
             let found = if self.conv.shows_text() {
-                memchr2(b'<', b'&', self.rest())
+                swar::find2(b'<', b'&', self.rest())
             } else {
-                memchr(b'<', self.rest())
+                swar::find(b'<', self.rest())
             };
             let Some(offset) = found else {
                 self.text_to(self.html.len())?;
@@ -430,9 +451,9 @@ impl<'h> FastTokenizer<'h, '_> {
     fn raw_text(&mut self, decode_references: bool, script: bool) -> Step<Mode> {
         loop {
             let found = if decode_references && self.conv.shows_text() {
-                memchr2(b'<', b'&', self.rest())
+                swar::find2(b'<', b'&', self.rest())
             } else {
-                memchr(b'<', self.rest())
+                swar::find(b'<', self.rest())
             };
             let Some(offset) = found else {
                 self.text_to(self.html.len())?;

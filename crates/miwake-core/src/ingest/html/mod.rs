@@ -8,6 +8,7 @@ use crate::message::{Link, LinkOrigin, Span};
 
 mod entities;
 mod fast;
+mod swar;
 
 /// The readable text of an HTML part and its links; link spans point into `text`.
 pub(super) struct HtmlText {
@@ -274,6 +275,8 @@ fn is_block(name: Tag) -> bool {
 ///
 /// The fast tokenizer handles nearly every document; the rest goes through html5gum, with the
 /// same result the fast one would have had where it applies.
+// Kept out of line: profiles then show what HTML conversion costs.
+#[inline(never)]
 pub(super) fn html_to_text(html: &str, max_text: usize, max_links: usize) -> HtmlText {
     let mut conv = Converter::new(max_text, max_links);
     if fast::convert(html, &mut conv).is_err() {

@@ -3,7 +3,10 @@ use proptest::prelude::*;
 use html5gum::{naive_next_state, State};
 
 use super::super::{convert_with_html5gum, entities, Converter, HtmlText, Tag};
-use super::{convert, mode_after, Mode, Unsupported};
+use super::{
+    attribute_name_len, convert, is, len_until, mode_after, Mode, Unsupported, ATTRIBUTE_NAME_END,
+    TAG_NAME_END, UNQUOTED_VALUE_END,
+};
 
 /// The fast tokenizer's result (`None` if it gives up) and html5gum's.
 fn both(html: &str, max_text: usize, max_links: usize) -> (Option<HtmlText>, HtmlText) {
@@ -401,6 +404,17 @@ fn fragment() -> impl Strategy<Value = String> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn name_lengths_match_a_plain_search(bytes in "[aZ09=/>:\\- \t\n\r\u{c}\u{1}\u{e9}\u{20ac}]{0,24}") {
+        let bytes = bytes.as_bytes();
+        for class in [TAG_NAME_END, ATTRIBUTE_NAME_END, UNQUOTED_VALUE_END] {
+            let plain = bytes.iter().position(|&b| is(class, b));
+            prop_assert_eq!(len_until(bytes, class), plain);
+        }
+        let plain = bytes.iter().position(|&b| is(ATTRIBUTE_NAME_END, b));
+        prop_assert_eq!(attribute_name_len(bytes), plain);
+    }
 
     #[test]
     fn states_after_any_start_tag_are_html5gums(name in "[a-z\u{e9}]{0,17}") {
