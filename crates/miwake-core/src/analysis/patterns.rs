@@ -56,7 +56,7 @@ pub struct GatedPatterns {
     /// The distinct prefix and suffix literals of every pattern that has them, cut to
     /// [`MAX_LITERAL_BYTES`]; `literal_owners[i]` are the patterns `literals[i]` starts or ends.
     literals: Vec<Vec<u8>>,
-    literal_owners: Vec<Vec<Owner>>,
+    literal_owners: Vec<LiteralOwners>,
     /// Patterns every match of which ends with one of their suffix literals: where none of
     /// those is in the text, the pattern is not run at all.
     has_suffix_literals: Vec<bool>,
@@ -87,6 +87,28 @@ enum Owner {
     Ends(usize),
     /// Every match of the pattern contains one of its inner literals.
     Contains(usize),
+}
+
+/// The patterns a literal is an [`Owner`] of, by kind of owner.
+#[derive(Debug, Default)]
+struct LiteralOwners {
+    starts: Vec<usize>,
+    ends: Vec<usize>,
+    contains: Vec<usize>,
+}
+
+impl LiteralOwners {
+    fn new(owners: &[Owner]) -> Self {
+        let mut split = LiteralOwners::default();
+        for &owner in owners {
+            match owner {
+                Owner::Starts(pattern) => split.starts.push(pattern),
+                Owner::Ends(pattern) => split.ends.push(pattern),
+                Owner::Contains(pattern) => split.contains.push(pattern),
+            }
+        }
+        split
+    }
 }
 
 /// How far a match can extend around the start of the inner literal it contains: at most
@@ -168,8 +190,10 @@ impl GatedPatterns {
             }
             patterns.push(regex);
         }
-        let (literals, literal_owners): (Vec<Vec<u8>>, Vec<Vec<Owner>>) =
-            owners_by_literal.into_iter().unzip();
+        let (literals, literal_owners): (Vec<Vec<u8>>, Vec<LiteralOwners>) = owners_by_literal
+            .into_iter()
+            .map(|(literal, owners)| (literal, LiteralOwners::new(&owners)))
+            .unzip();
         Ok(GatedPatterns {
             literals,
             literal_owners,
@@ -209,17 +233,25 @@ impl GatedPatterns {
             possible: self.has_suffix_literals.iter().map(|&has| !has).collect(),
             inner_starts: Vec::new(),
         };
+        // Which patterns are possible first: most prefix literal hits belong to patterns
+        // that are not, and are never recorded.
         for hit in hits {
-            let owners = self.literal_owners.get(hit.literal);
-            for &owner in owners.into_iter().flatten() {
-                match owner {
-                    Owner::Starts(pattern) => found.starts.push((pattern, hit.start)),
-                    Owner::Ends(pattern) => found.possible[pattern] = true,
-                    Owner::Contains(pattern) => found.inner_starts.push((pattern, hit.start)),
+            if let Some(owners) = self.literal_owners.get(hit.literal) {
+                for &pattern in &owners.ends {
+                    found.possible[pattern] = true;
                 }
             }
         }
-        found.starts.retain(|&(pattern, _)| found.possible[pattern]);
+        for hit in hits {
+            if let Some(owners) = self.literal_owners.get(hit.literal) {
+                let possible = owners.starts.iter().filter(|&&p| found.possible[p]);
+                found
+                    .starts
+                    .extend(possible.map(|&pattern| (pattern, hit.start)));
+                let inner = owners.contains.iter().map(|&pattern| (pattern, hit.start));
+                found.inner_starts.extend(inner);
+            }
+        }
         found
     }
 
@@ -662,6 +694,30 @@ mod tests {
                 .filter(|&i| candidates.possible[i])
                 .collect();
             prop_assert_eq!(p.unanchored_that_match(&text, &candidates), expected);
+        }
+    }
+
+    proptest! {
+        /// The whole gating (prefix literals, suffix literals, inner literals and their
+        /// windows) decides as the patterns' own regexes do, on lower-case text.
+        #[test]
+        fn which_match_equals_each_pattern_searched_alone(
+            text in "(gift card|review|line id|online|pincode|i.m 42 years|発送しました|[a-z0-9 ]){0,14}",
+        ) {
+            let sources = [
+                r"\bgift card.{0,10}review",
+                r"(review|gift)\b",
+                r"(^|[^a-z])line ?id([^a-z]|$)",
+                r".{0,3}(?:pass|pin)code",
+                r"(\b)(i am|i.m) [0-9]{2} years",
+                "発送(しました|済み)",
+            ];
+            let p = GatedPatterns::compile(sources).expect("compiles");
+            let alone: Vec<bool> = sources
+                .iter()
+                .map(|source| build_full(&prepare(source)).is_some_and(|r| r.is_match(&text)))
+                .collect();
+            prop_assert_eq!(p.which_match_in(&text), alone);
         }
     }
 
