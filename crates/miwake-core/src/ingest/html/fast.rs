@@ -248,19 +248,28 @@ impl<'h> FastTokenizer<'h, '_> {
         }
     }
 
+    /// Hands over the text up to the next `<`, or `&` where references are decoded in shown
+    /// text, and stops there; `false` when the input ended first (all of it handed over).
+    fn text_to_markup(&mut self, decode_references: bool) -> Step<bool> {
+        let found = if decode_references && self.conv.shows_text() {
+            swar::find2(b'<', b'&', self.rest())
+        } else {
+            swar::find(b'<', self.rest())
+        };
+        let Some(offset) = found else {
+            self.text_to(self.html.len())?;
+            return Ok(false);
+        };
+        self.text_to(self.pos + offset)?;
+        Ok(true)
+    }
+
     /// The data state up to the next tag-like construct, which it reads; returns the next state.
     fn data(&mut self) -> Step<Mode> {
         loop {
-            let found = if self.conv.shows_text() {
-                swar::find2(b'<', b'&', self.rest())
-            } else {
-                swar::find(b'<', self.rest())
-            };
-            let Some(offset) = found else {
-                self.text_to(self.html.len())?;
+            if !self.text_to_markup(true)? {
                 return Ok(Mode::Data);
-            };
-            self.text_to(self.pos + offset)?;
+            }
             if self.at(self.pos) == Some(b'&') {
                 self.text_character_reference()?;
             } else {
@@ -450,16 +459,9 @@ impl<'h> FastTokenizer<'h, '_> {
     /// which it reads; returns the next state.
     fn raw_text(&mut self, decode_references: bool, script: bool) -> Step<Mode> {
         loop {
-            let found = if decode_references && self.conv.shows_text() {
-                swar::find2(b'<', b'&', self.rest())
-            } else {
-                swar::find(b'<', self.rest())
-            };
-            let Some(offset) = found else {
-                self.text_to(self.html.len())?;
+            if !self.text_to_markup(decode_references)? {
                 return Ok(Mode::Data);
-            };
-            self.text_to(self.pos + offset)?;
+            }
             let lt = self.pos;
             if self.at(lt) == Some(b'&') {
                 self.text_character_reference()?;
