@@ -1,6 +1,8 @@
 //! Context words (carriers, "tracking number", "phone") found once per text with one
 //! literal-set pass, then looked up near each number candidate.
 
+use std::cell::OnceCell;
+
 use regex::Regex;
 
 use super::{ascii_bounded, re, Carrier};
@@ -90,6 +92,7 @@ impl Context {
     }
 
     /// All context words in the text, in order. ASCII words must stand alone ("ups", not "groups").
+    #[inline(never)]
     pub fn scan(&self, text: &str) -> Vec<Hit> {
         let mut hits = Vec::new();
         for m in self.words.find_iter(text) {
@@ -111,8 +114,31 @@ impl Context {
     }
 }
 
+/// The context words of one text, found on first use: most texts hold no number that
+/// needs them.
+pub(super) struct Hits<'t> {
+    context: &'t Context,
+    text: &'t str,
+    found: OnceCell<Vec<Hit>>,
+}
+
+impl<'t> Hits<'t> {
+    pub fn new(context: &'t Context, text: &'t str) -> Self {
+        Hits {
+            context,
+            text,
+            found: OnceCell::new(),
+        }
+    }
+
+    pub fn get(&self) -> &[Hit] {
+        self.found.get_or_init(|| self.context.scan(self.text))
+    }
+}
+
 /// Context hits near `span` that satisfy `want`, nearest first.
-pub(super) fn near(hits: &[Hit], span: Span, want: impl Fn(Cue) -> bool) -> Vec<Hit> {
+pub(super) fn near(hits: &Hits<'_>, span: Span, want: impl Fn(Cue) -> bool) -> Vec<Hit> {
+    let hits = hits.get();
     let lo = span.start.saturating_sub(BEFORE);
     let hi = span.end.saturating_add(AFTER);
     let first = hits.partition_point(|h| h.span.end < lo);

@@ -61,6 +61,7 @@ impl Gifts {
         }
     }
 
+    #[inline(never)]
     pub fn find(&self, text: &str) -> Vec<Found> {
         let mut out = Vec::new();
         if !self.required.is_match(text) {

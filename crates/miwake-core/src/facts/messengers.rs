@@ -31,6 +31,7 @@ impl Messengers {
         }
     }
 
+    #[inline(never)]
     pub fn find(&self, text: &str) -> Vec<MessengerId> {
         let mut out = Vec::new();
         for m in self.link.find_iter(text) {

@@ -2,6 +2,7 @@
 //! contacts, amounts, deadlines, gift cards. All spans point into the normalised text.
 
 mod context;
+mod deadlines;
 mod gifts;
 mod messengers;
 mod money;
@@ -121,6 +122,7 @@ pub struct FactExtractor {
     messengers: messengers::Messengers,
     money: money::Money,
     time: time::Time,
+    deadlines: deadlines::Deadlines,
     gifts: gifts::Gifts,
 }
 
@@ -133,6 +135,7 @@ impl FactExtractor {
             messengers: messengers::Messengers::new(),
             money: money::Money::new(),
             time: time::Time::new(),
+            deadlines: deadlines::Deadlines::new(),
             gifts: gifts::Gifts::new(),
         }
     }
@@ -146,7 +149,7 @@ impl FactExtractor {
         let mut facts = Facts::default();
         let digits = windows::digit_runs(text);
         if !digits.is_empty() {
-            let hits = self.context.scan(text);
+            let hits = context::Hits::new(&self.context, text);
             facts.order_numbers = self.numbers.orders(text, &digits);
             facts.tracking_numbers =
                 self.numbers
@@ -160,7 +163,7 @@ impl FactExtractor {
         facts.emails = self.urls.emails(text);
         facts.urls = self.urls.urls(text, &facts.emails);
         facts.messengers = self.messengers.find(text);
-        facts.deadlines = self.time.deadlines(text, &digits);
+        facts.deadlines = self.deadlines.find(text, &digits);
         facts.gift_cards = self.gifts.find(text);
         facts
     }

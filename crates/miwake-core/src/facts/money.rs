@@ -52,6 +52,7 @@ impl Money {
     }
 
     /// `digits` are the text's digit runs.
+    #[inline(never)]
     pub fn amounts(&self, text: &str, digits: &[Span]) -> Vec<Amount> {
         let mut out = Vec::new();
         let windows = windows(text, digits, &AMOUNT_REACH);
@@ -67,19 +68,20 @@ impl Money {
     }
 }
 
+/// Bytes that end a prefix or start a suffix: most digits have neither beside them.
+const PREFIX_ENDS: ByteSet = ByteSet::edges(PREFIXES, true);
+const SUFFIX_STARTS: ByteSet = ByteSet::edges(SUFFIXES, false);
+
 fn beside_currency(bytes: &[u8], run: Span) -> bool {
     let before = bytes.get(..run.start).unwrap_or_default();
     let before = before.strip_suffix(b" ").unwrap_or(before);
     let after = bytes.get(run.end..).unwrap_or_default();
     let after = after.strip_prefix(b" ").unwrap_or(after);
-    let last = before.last();
-    let first = after.first();
-    PREFIXES
-        .iter()
-        .any(|p| p.as_bytes().last() == last && before.ends_with(p.as_bytes()))
-        || SUFFIXES
-            .iter()
-            .any(|s| s.as_bytes().first() == first && after.starts_with(s.as_bytes()))
+    let prefixed = before.last().is_some_and(|b| PREFIX_ENDS.contains(*b))
+        && PREFIXES.iter().any(|p| before.ends_with(p.as_bytes()));
+    prefixed
+        || after.first().is_some_and(|b| SUFFIX_STARTS.contains(*b))
+            && SUFFIXES.iter().any(|s| after.starts_with(s.as_bytes()))
 }
 
 /// `caps` are of a window starting at `offset` in `text`.
@@ -133,4 +135,64 @@ fn currency_of(unit: &str) -> Option<(&'static str, f64)> {
         "£" | "gbp" | "ポンド" => ("GBP", 1.0),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::facts::tests::token_text;
+    use crate::facts::windows::digit_runs;
+
+    /// The seed as it was before its byte-table rejection.
+    fn beside_currency_in_full(bytes: &[u8], run: Span) -> bool {
+        let before = bytes.get(..run.start).unwrap_or_default();
+        let before = before.strip_suffix(b" ").unwrap_or(before);
+        let after = bytes.get(run.end..).unwrap_or_default();
+        let after = after.strip_prefix(b" ").unwrap_or(after);
+        PREFIXES.iter().any(|p| before.ends_with(p.as_bytes()))
+            || SUFFIXES.iter().any(|s| after.starts_with(s.as_bytes()))
+    }
+
+    const TOKENS: &[&str] = &[
+        "1",
+        "250",
+        " ",
+        ",",
+        ".",
+        "x",
+        "us",
+        "$",
+        "us$",
+        "¥",
+        "€",
+        "£",
+        "usd",
+        "jpy",
+        "eur",
+        "gbp",
+        "万円",
+        "円",
+        "万",
+        "yen",
+        "dollar",
+        "ドル",
+        "ユーロ",
+        "ポンド",
+        "ド",
+        "ア",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn the_byte_tables_keep_the_currency_seed(text in token_text(TOKENS, 24)) {
+            let bytes = text.as_bytes();
+            for run in digit_runs(&text) {
+                prop_assert_eq!(beside_currency(bytes, run), beside_currency_in_full(bytes, run));
+            }
+        }
+    }
 }

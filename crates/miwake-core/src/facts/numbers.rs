@@ -1,8 +1,10 @@
 //! Order numbers, tracking numbers and phone numbers.
 
+use std::ops::RangeInclusive;
+
 use regex::Regex;
 
-use super::context::{near, Cue, Hit};
+use super::context::{near, Cue, Hits};
 use super::windows::{any_run, find_in, windows, ByteSet, Reach};
 use super::{
     ascii_bounded, dedup_overlapping, number_ends, number_starts, overlaps, re, Carrier, Found,
@@ -82,6 +84,7 @@ impl Numbers {
     }
 
     /// `digits` are the text's digit runs.
+    #[inline(never)]
     pub fn orders(&self, text: &str, digits: &[Span]) -> Vec<Found> {
         let mut out = Vec::new();
         let windows = windows(text, digits, &ORDER_REACH);
@@ -102,11 +105,12 @@ impl Numbers {
         out
     }
 
+    #[inline(never)]
     pub fn tracking(
         &self,
         text: &str,
         digits: &[Span],
-        hits: &[Hit],
+        hits: &Hits<'_>,
         orders: &[Found],
     ) -> Vec<Tracking> {
         let taken: Vec<Span> = orders.iter().map(|f| f.span).collect();
@@ -140,27 +144,35 @@ impl Numbers {
         dedup_overlapping(out, |t| t.span)
     }
 
-    pub fn phones(&self, text: &str, digits: &[Span], hits: &[Hit], taken: &[Span]) -> Vec<Found> {
+    /// The phone patterns with separators: each with the digit count a phone has, and a
+    /// byte that every match holds.
+    fn shaped_phones(&self) -> [(&Regex, RangeInclusive<usize>, Option<u8>); 3] {
+        [
+            (&self.phone_jp, 10..=11, None),
+            (&self.phone_intl, 8..=15, Some(b'+')),
+            (&self.phone_us, 10..=11, Some(b'-')),
+        ]
+    }
+
+    #[inline(never)]
+    pub fn phones(
+        &self,
+        text: &str,
+        digits: &[Span],
+        hits: &Hits<'_>,
+        taken: &[Span],
+    ) -> Vec<Found> {
         let mut out = Vec::new();
-        let patterns = [
-            (&self.phone_jp, 10..=11),
-            (&self.phone_intl, 8..=15),
-            (&self.phone_us, 10..=11),
-        ];
         let phone_windows = windows(text, digits, &PHONE_REACH);
-        for (pattern, digit_range) in patterns {
-            for span in find_in(pattern, text, &phone_windows) {
-                let written = text.get(span.start..span.end).unwrap_or_default();
-                let value = written.trim_end_matches([' ', '-']);
-                let span = Span::new(span.start, span.start + value.len());
-                let ok = digit_range.contains(&digit_count(value))
-                    && phone_bounded(text, span)
-                    && consistent_separators(value)
-                    && !overlaps(taken, span);
-                if ok {
-                    out.push(found(value, span));
-                }
-            }
+        for (pattern, digit_range, needs) in self.shaped_phones() {
+            // A window with too few digits, or without the byte, holds only matches that
+            // would be dropped.
+            let windows: Vec<Span> = phone_windows
+                .iter()
+                .filter(|w| could_hold(text, **w, *digit_range.start(), needs))
+                .copied()
+                .collect();
+            kept_phones(text, pattern, &windows, digit_range, taken, &mut out);
         }
         let plain_windows = windows(text, digits, &PLAIN_PHONE_REACH);
         for span in find_in(&self.phone_jp_plain, text, &plain_windows) {
@@ -174,6 +186,39 @@ impl Numbers {
         }
         dedup_overlapping(out, |f| f.span)
     }
+}
+
+/// Matches of `pattern` in `windows` that are phones of `digit_range` digits.
+fn kept_phones(
+    text: &str,
+    pattern: &Regex,
+    windows: &[Span],
+    digit_range: RangeInclusive<usize>,
+    taken: &[Span],
+    out: &mut Vec<Found>,
+) {
+    for span in find_in(pattern, text, windows) {
+        let written = text.get(span.start..span.end).unwrap_or_default();
+        let value = written.trim_end_matches([' ', '-']);
+        let span = Span::new(span.start, span.start + value.len());
+        let ok = digit_range.contains(&digit_count(value))
+            && phone_bounded(text, span)
+            && consistent_separators(value)
+            && !overlaps(taken, span);
+        if ok {
+            out.push(found(value, span));
+        }
+    }
+}
+
+/// Whether `window` holds at least `digits` digits and, if given, the byte `needs`.
+fn could_hold(text: &str, window: Span, digits: usize, needs: Option<u8>) -> bool {
+    let bytes = text
+        .as_bytes()
+        .get(window.start..window.end)
+        .unwrap_or_default();
+    bytes.iter().filter(|b| b.is_ascii_digit()).count() >= digits
+        && needs.is_none_or(|n| bytes.contains(&n))
 }
 
 fn found(value: &str, span: Span) -> Found {
@@ -210,7 +255,7 @@ fn is_mobile(s: &str) -> bool {
     s.len() == 11 && matches!(s.get(..3), Some("070" | "080" | "090" | "050"))
 }
 
-fn classify_shaped(s: &str, span: Span, hits: &[Hit]) -> Option<Tracking> {
+fn classify_shaped(s: &str, span: Span, hits: &Hits<'_>) -> Option<Tracking> {
     let carrier = if s.starts_with("tba") {
         Carrier::AmazonLogistics
     } else if s.starts_with("1z") {
@@ -234,7 +279,7 @@ fn classify_shaped(s: &str, span: Span, hits: &[Hit]) -> Option<Tracking> {
 /// Try the whole digit group run, then shorter prefixes of its groups: a space-grouped
 /// number may run into an unrelated one ("1234 5678 9012 2024"). A prefix that fits a
 /// carrier beats the whole run labelled only "tracking".
-fn classify_digits(s: &str, span: Span, hits: &[Hit]) -> Option<Tracking> {
+fn classify_digits(s: &str, span: Span, hits: &Hits<'_>) -> Option<Tracking> {
     let cuts: Vec<usize> = s
         .char_indices()
         .filter(|(_, c)| *c == ' ' || *c == '-')
@@ -254,7 +299,7 @@ fn classify_digits(s: &str, span: Span, hits: &[Hit]) -> Option<Tracking> {
     fallback
 }
 
-fn classify_number(s: &str, span: Span, hits: &[Hit]) -> Option<Tracking> {
+fn classify_number(s: &str, span: Span, hits: &Hits<'_>) -> Option<Tracking> {
     let digits: String = s.chars().filter(char::is_ascii_digit).collect();
     let n = digits.len();
     if !(10..=22).contains(&n) {
@@ -296,7 +341,7 @@ fn carrier_fits(carrier: Carrier, digits: usize) -> bool {
     }
 }
 
-fn labelled_tracking(hits: &[Hit], span: Span) -> bool {
+fn labelled_tracking(hits: &Hits<'_>, span: Span) -> bool {
     !near(hits, span, |c| c == Cue::TrackingLabel).is_empty()
 }
 
@@ -307,4 +352,40 @@ fn looks_like_phone(s: &str) -> bool {
         && groups.len() == 3
         && (10..=11).contains(&digit_count(s))
         && groups.iter().all(|g| !g.is_empty() && g.len() <= 5)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::facts::tests::token_text;
+    use crate::facts::windows::digit_runs;
+
+    const TOKENS: &[&str] = &[
+        "0", "03", "090", "1", "123", "1234", "5678", "212", "+", "+81", "(", ")", "-", " ", "1-",
+        "x", ".",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn skipped_phone_windows_hold_no_phone(text in token_text(TOKENS, 24)) {
+            static SHARED: std::sync::OnceLock<Numbers> = std::sync::OnceLock::new();
+            let numbers = SHARED.get_or_init(Numbers::new);
+            let all = windows(&text, &digit_runs(&text), &PHONE_REACH);
+            for (pattern, digit_range, needs) in numbers.shaped_phones() {
+                let kept: Vec<Span> = all
+                    .iter()
+                    .filter(|w| could_hold(&text, **w, *digit_range.start(), needs))
+                    .copied()
+                    .collect();
+                let (mut from_all, mut from_kept) = (Vec::new(), Vec::new());
+                kept_phones(&text, pattern, &all, digit_range.clone(), &[], &mut from_all);
+                kept_phones(&text, pattern, &kept, digit_range, &[], &mut from_kept);
+                prop_assert_eq!(from_kept, from_all);
+            }
+        }
+    }
 }

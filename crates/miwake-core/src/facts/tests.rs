@@ -2,6 +2,16 @@ use std::sync::OnceLock;
 
 use super::*;
 
+/// Text of up to `max` pieces drawn from `tokens`: input dense in what a pattern looks for.
+pub(super) fn token_text(
+    tokens: &'static [&'static str],
+    max: usize,
+) -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::strategy::Strategy;
+    proptest::collection::vec(proptest::sample::select(tokens), 0..max)
+        .prop_map(|parts| parts.concat())
+}
+
 fn extractor() -> &'static FactExtractor {
     static EX: OnceLock<FactExtractor> = OnceLock::new();
     EX.get_or_init(FactExtractor::new)

@@ -1,9 +1,9 @@
-//! Calendar dates and deadlines ("24時間以内", "within 3 days", "本日中", "immediately").
+//! Calendar dates ("11月30日", "2024/12/02", "Dec 2").
 
-use regex::{Captures, Regex};
+use regex::Regex;
 
 use super::windows::{find_in, windows, ByteSet, Reach};
-use super::{ascii_bounded, dedup_overlapping, number_ends, number_starts, re, Deadline, Found};
+use super::{byte_after, dedup_overlapping, number_ends, number_starts, re, Found};
 use crate::message::Span;
 
 const MONTHS: &[&str] = &[
@@ -115,13 +115,48 @@ fn after_month_name(bytes: &[u8], run: Span) -> bool {
     let before = bytes.get(..run.start).unwrap_or_default();
     let before = before.strip_suffix(b" ").unwrap_or(before);
     let before = before.strip_suffix(b".").unwrap_or(before);
-    before.last().is_some_and(u8::is_ascii_lowercase)
-        && MONTHS.iter().any(|m| before.ends_with(m.as_bytes()))
+    let ending = before.len().checked_sub(3).and_then(|at| before.get(at..));
+    ending.is_some_and(ends_a_month) && MONTHS.iter().any(|m| before.ends_with(m.as_bytes()))
+}
+
+/// The last three bytes of some month name: a cheap test that rejects most words before
+/// the full list is tried.
+fn ends_a_month(last3: &[u8]) -> bool {
+    matches!(
+        last3,
+        b"ary"
+            | b"rch"
+            | b"ril"
+            | b"may"
+            | b"une"
+            | b"uly"
+            | b"ust"
+            | b"ber"
+            | b"jan"
+            | b"feb"
+            | b"mar"
+            | b"apr"
+            | b"jun"
+            | b"jul"
+            | b"aug"
+            | b"ept"
+            | b"sep"
+            | b"oct"
+            | b"nov"
+            | b"dec"
+    )
 }
 
 /// "2 dec", "2nd of december": a day's digits before a month name.
 fn before_month_name(bytes: &[u8], run: Span) -> bool {
     let after = bytes.get(run.end..).unwrap_or_default();
+    // Most digits are followed by neither an ordinal suffix nor a space.
+    if !after
+        .first()
+        .is_some_and(|b| matches!(b, b' ' | b's' | b'n' | b'r' | b't'))
+    {
+        return false;
+    }
     let after = ["st", "nd", "rd", "th"]
         .iter()
         .find_map(|s| after.strip_prefix(s.as_bytes()))
@@ -143,23 +178,10 @@ const ENGLISH_DAY_REACH: Reach = Reach {
     min_digits: 1,
 };
 
-/// "24 週間以内": 13 bytes after the number.
-const NUMERIC_DEADLINE_REACH: Reach = Reach {
-    seed: |bytes, run| followed_by(bytes, run, &[" ", "時間", "日", "分", "週間"]),
-    core: ByteSet::digits_and(false, b""),
-    before: 0,
-    after: 13,
-    min_digits: 1,
-};
-
 #[derive(Debug)]
 pub(super) struct Time {
     dates: Vec<(Regex, DateForm)>,
     english_day: Regex,
-    /// The deadline pattern's first alternative, which starts with a digit; `worded` holds
-    /// the others, which never do. Searched apart, merged as one leftmost-first search.
-    numeric_deadline: Regex,
-    worded_deadline: Regex,
 }
 
 impl Time {
@@ -187,22 +209,20 @@ impl Time {
             english_day: re(&format!(
                 r"[0-9]{{1,2}}(?:st|nd|rd|th)? (?:of )?{month}(?:,? [0-9]{{4}})?"
             )),
-            numeric_deadline: re(r"(?P<n>[0-9]{1,4}) ?(?P<ju>時間|日|分|週間)以内"),
-            worded_deadline: re(concat!(
-                r"(?P<today>本日中|今日中|当日中|本日まで|今日まで)",
-                r"|(?P<tomorrow>明日中|明日まで)",
-                r"|(?P<now>至急|直ちに|ただちに|今すぐ|速やかに|早急に|immediately|asap|as soon as possible|right away)",
-                r"|(?:within|in(?: the next)?) (?P<en>[0-9]{1,4}|an?|one|two|three|five|seven|ten|twelve|twenty-four) ?(?P<eu>hours?|hrs?|h|days?|minutes?|mins?|weeks?)",
-                r"|(?P<eod>by (?:the )?end of (?:the )?(?:day|today)|by eod|by today|by tonight|end of day)",
-            )),
         }
     }
 
     /// `digits` are the text's digit runs.
+    #[inline(never)]
     pub fn dates(&self, text: &str, digits: &[Span]) -> Vec<Found> {
         let mut out = Vec::new();
+        let slashed = windows(text, digits, &SLASHED_REACH);
         for (pattern, form) in &self.dates {
-            let windows = windows(text, digits, form.reach());
+            let windows = match form {
+                DateForm::YearLast => slashed.clone(),
+                DateForm::MonthDay => before_weekday(text, &slashed),
+                _ => windows(text, digits, form.reach()),
+            };
             for m in find_in(pattern, text, &windows) {
                 if date_ok(text, m.start, m.end, *form) {
                     out.push(found(text, m.start, m.end));
@@ -220,108 +240,17 @@ impl Time {
         }
         dedup_overlapping(out, |f| f.span)
     }
-
-    /// `digits` are the text's digit runs.
-    pub fn deadlines(&self, text: &str, digits: &[Span]) -> Vec<Deadline> {
-        let mut out = Vec::new();
-        let windows = windows(text, digits, &NUMERIC_DEADLINE_REACH);
-        let mut numeric = Pending::default();
-        let mut worded = Pending::default();
-        let mut pos = 0;
-        while pos < text.len() {
-            numeric.refresh(pos, |p| {
-                next_in_windows(&self.numeric_deadline, text, &windows, p)
-            });
-            worded.refresh(pos, |p| {
-                self.worded_deadline
-                    .captures_at(text, p)
-                    .map(|c| Located { offset: 0, caps: c })
-            });
-            let next = match (&numeric.next, &worded.next) {
-                (Some(n), Some(w)) if w.start() < n.start() => worded.take(),
-                (Some(_), _) => numeric.take(),
-                (None, Some(_)) => worded.take(),
-                (None, None) => None,
-            };
-            let Some(next) = next else { break };
-            let span = Span::new(next.start(), next.end());
-            pos = span.end;
-            let ascii_word = text
-                .get(span.start..)
-                .is_some_and(|t| t.starts_with(|c: char| c.is_ascii_alphabetic()));
-            if ascii_word && !ascii_bounded(text, span.start, span.end) {
-                continue;
-            }
-            if let Some(hours) = deadline_hours(&next.caps) {
-                out.push(Deadline { hours, span });
-            }
-            if out.len() >= super::MAX_PER_KIND {
-                break;
-            }
-        }
-        out
-    }
 }
 
-/// Captures of a match in `text[offset..]`.
-struct Located<'t> {
-    offset: usize,
-    caps: Captures<'t>,
-}
-
-impl Located<'_> {
-    fn start(&self) -> usize {
-        self.offset + self.caps.get(0).map_or(0, |m| m.start())
-    }
-
-    fn end(&self) -> usize {
-        self.offset + self.caps.get(0).map_or(0, |m| m.end())
-    }
-}
-
-/// The next match of one pattern, searched again only once the search has moved past it.
-#[derive(Default)]
-struct Pending<'t> {
-    next: Option<Located<'t>>,
-    searched_from: Option<usize>,
-}
-
-impl<'t> Pending<'t> {
-    fn refresh(&mut self, pos: usize, search: impl FnOnce(usize) -> Option<Located<'t>>) {
-        let stale = match (&self.next, self.searched_from) {
-            (_, None) => true,
-            (Some(m), Some(_)) => m.start() < pos,
-            (None, Some(_)) => false,
-        };
-        if stale {
-            self.next = search(pos);
-            self.searched_from = Some(pos);
-        }
-    }
-
-    /// Only called with a match pending.
-    fn take(&mut self) -> Option<Located<'t>> {
-        self.searched_from = None;
-        self.next.take()
-    }
-}
-
-/// The first match of `re` at or after `pos`, searching only inside `windows`.
-fn next_in_windows<'t>(
-    re: &Regex,
-    text: &'t str,
-    windows: &[Span],
-    pos: usize,
-) -> Option<Located<'t>> {
-    let first = windows.partition_point(|w| w.end <= pos);
-    windows.get(first..)?.iter().find_map(|w| {
-        let hay = text.get(w.start..w.end)?;
-        let caps = re.captures_at(hay, pos.saturating_sub(w.start))?;
-        Some(Located {
-            offset: w.start,
-            caps,
-        })
-    })
+/// The slashed windows that a weekday in brackets follows. A "12/2" date counts only
+/// when "(月)" or " (mon" follows it, and a match ending inside its window is followed
+/// by a digit or a slash, so only a match ending at the window's end can count.
+fn before_weekday(text: &str, slashed: &[Span]) -> Vec<Span> {
+    slashed
+        .iter()
+        .filter(|w| matches!(byte_after(text, w.end), Some(b'(' | b' ')))
+        .copied()
+        .collect()
 }
 
 fn found(text: &str, start: usize, end: usize) -> Found {
@@ -369,43 +298,107 @@ fn same_separators(s: &str) -> bool {
     seps.windows(2).all(|w| w[0] == w[1])
 }
 
-fn deadline_hours(caps: &Captures<'_>) -> Option<Option<u32>> {
-    if let (Some(n), Some(unit)) = (caps.name("n"), caps.name("ju")) {
-        let n: u32 = n.as_str().parse().ok()?;
-        return Some(Some(to_hours(n, unit.as_str())));
-    }
-    if let (Some(n), Some(unit)) = (caps.name("en"), caps.name("eu")) {
-        return Some(Some(to_hours(english_number(n.as_str())?, unit.as_str())));
-    }
-    if caps.name("today").is_some() || caps.name("eod").is_some() {
-        return Some(Some(24));
-    }
-    if caps.name("tomorrow").is_some() {
-        return Some(Some(48));
-    }
-    caps.name("now").map(|_| None)
-}
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
 
-fn to_hours(n: u32, unit: &str) -> u32 {
-    let per = match unit {
-        "日" | "day" | "days" => 24,
-        "週間" | "week" | "weeks" => 168,
-        "分" | "minute" | "minutes" | "min" | "mins" => return n.div_ceil(60),
-        _ => 1,
-    };
-    n.saturating_mul(per)
-}
+    use proptest::prelude::*;
 
-fn english_number(s: &str) -> Option<u32> {
-    Some(match s {
-        "a" | "an" | "one" => 1,
-        "two" => 2,
-        "three" => 3,
-        "five" => 5,
-        "seven" => 7,
-        "ten" => 10,
-        "twelve" => 12,
-        "twenty-four" => 24,
-        _ => s.parse().ok()?,
-    })
+    use super::*;
+    use crate::facts::tests::token_text;
+    use crate::facts::windows::digit_runs;
+
+    #[test]
+    fn every_month_ends_a_month() {
+        for month in MONTHS {
+            assert!(
+                ends_a_month(&month.as_bytes()[month.len() - 3..]),
+                "{month}"
+            );
+        }
+    }
+
+    /// The seeds as they were before their quick rejections.
+    fn after_month_name_in_full(bytes: &[u8], run: Span) -> bool {
+        let before = bytes.get(..run.start).unwrap_or_default();
+        let before = before.strip_suffix(b" ").unwrap_or(before);
+        let before = before.strip_suffix(b".").unwrap_or(before);
+        MONTHS.iter().any(|m| before.ends_with(m.as_bytes()))
+    }
+
+    fn before_month_name_in_full(bytes: &[u8], run: Span) -> bool {
+        let after = bytes.get(run.end..).unwrap_or_default();
+        let after = ["st", "nd", "rd", "th"]
+            .iter()
+            .find_map(|s| after.strip_prefix(s.as_bytes()))
+            .unwrap_or(after);
+        let Some(after) = after.strip_prefix(b" ") else {
+            return false;
+        };
+        let after = after.strip_prefix(b"of ").unwrap_or(after);
+        MONTHS.iter().any(|m| after.starts_with(m.as_bytes()))
+    }
+
+    /// Dates of one form that `date_ok` keeps, searched in `windows`.
+    fn kept(text: &str, windows: &[Span], form: DateForm) -> Vec<Span> {
+        static TIME: OnceLock<Time> = OnceLock::new();
+        let (pattern, _) = TIME
+            .get_or_init(Time::new)
+            .dates
+            .iter()
+            .find(|(_, f)| std::mem::discriminant(f) == std::mem::discriminant(&form))
+            .unwrap();
+        find_in(pattern, text, windows)
+            .filter(|m| date_ok(text, m.start, m.end, form))
+            .collect()
+    }
+
+    const WORDS: &[&str] = &[
+        "1",
+        "12",
+        "2024",
+        " ",
+        ".",
+        "st",
+        "nd",
+        "th",
+        "of ",
+        "may",
+        "sept",
+        "september",
+        "dec",
+        "ber",
+        "ary",
+        "y",
+        "x",
+        "a",
+        "/",
+        "(",
+        "(月",
+        "(mon",
+        " (tue",
+        "-",
+        ",",
+        "ア",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn quick_rejections_keep_the_month_seeds(text in token_text(WORDS, 24)) {
+            let bytes = text.as_bytes();
+            for run in digit_runs(&text) {
+                prop_assert_eq!(after_month_name(bytes, run), after_month_name_in_full(bytes, run));
+                prop_assert_eq!(before_month_name(bytes, run), before_month_name_in_full(bytes, run));
+            }
+        }
+
+        #[test]
+        fn month_days_are_kept_only_before_a_weekday(text in token_text(WORDS, 24)) {
+            let slashed = windows(&text, &digit_runs(&text), &SLASHED_REACH);
+            let all = kept(&text, &slashed, DateForm::MonthDay);
+            prop_assert_eq!(kept(&text, &before_weekday(&text, &slashed), DateForm::MonthDay), all);
+        }
+    }
 }

@@ -77,6 +77,7 @@ impl Urls {
         }
     }
 
+    #[inline(never)]
     pub fn emails(&self, text: &str) -> Vec<Found> {
         let mut out = Vec::new();
         let windows = if self.spelled_at.is_match(text) {
@@ -104,11 +105,25 @@ impl Urls {
         out
     }
 
+    #[inline(never)]
     pub fn urls(&self, text: &str, emails: &[Found]) -> Vec<TextUrl> {
-        let mut out = Vec::new();
         if !text.contains('.') && !text.contains("dot") {
-            return out;
+            return Vec::new();
         }
+        let mut out = self.scheme_urls(text);
+        let mut taken: Vec<Span> = out.iter().map(|u| u.span).collect();
+        taken.extend(emails.iter().map(|e| e.span));
+        let mut domain_windows = windows(text, &dot_seeds(text), &DOMAIN_REACH);
+        // A window inside a URL or address already found (a host, a file name in a path)
+        // can only yield matches that overlap it, which are dropped.
+        domain_windows.retain(|w| !taken.iter().any(|t| t.start <= w.start && w.end <= t.end));
+        self.bare_urls(text, &domain_windows, &taken, &mut out);
+        dedup_overlapping(out, |u| u.span)
+    }
+
+    /// URLs written with a scheme.
+    fn scheme_urls(&self, text: &str) -> Vec<TextUrl> {
+        let mut out = Vec::new();
         let slashes: Vec<Span> = memmem::find_iter(text.as_bytes(), b"//")
             .map(|i| Span::new(i, i + 2))
             .collect();
@@ -121,11 +136,13 @@ impl Urls {
                 break;
             }
         }
-        let mut taken: Vec<Span> = out.iter().map(|u| u.span).collect();
-        taken.extend(emails.iter().map(|e| e.span));
-        let domain_windows = windows(text, &dot_seeds(text), &DOMAIN_REACH);
-        for span in find_in(&self.domain, text, &domain_windows) {
-            if overlaps(&taken, span) {
+        out
+    }
+
+    /// Bare domains in `windows` that overlap nothing `taken`, added to `out`.
+    fn bare_urls(&self, text: &str, windows: &[Span], taken: &[Span], out: &mut Vec<TextUrl>) {
+        for span in find_in(&self.domain, text, windows) {
+            if overlaps(taken, span) {
                 continue;
             }
             if let Some(u) = bare_url(text, span) {
@@ -135,7 +152,6 @@ impl Urls {
                 break;
             }
         }
-        dedup_overlapping(out, |u| u.span)
     }
 }
 
@@ -371,6 +387,13 @@ fn refang(s: &str) -> String {
 }
 
 fn refang_email(s: &str) -> String {
+    // Every defanged or spelled form holds a bracket or "ア" (its first byte is 0xe3).
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b' ' | b'[' | b'(' | b'{' | 0xe3))
+    {
+        return s.to_string();
+    }
     let mut out = refang(s);
     for tok in [
         "[at]",
@@ -386,4 +409,70 @@ fn refang_email(s: &str) -> String {
         }
     }
     out.replace(' ', "")
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::facts::tests::token_text;
+
+    const TOKENS: &[&str] = &[
+        "http://",
+        "https://",
+        "hxxp[:]//",
+        "www.",
+        "example",
+        "a",
+        "x1",
+        ".",
+        "[.]",
+        "(dot)",
+        "com",
+        "jp",
+        "pdf",
+        "/",
+        "@",
+        " ",
+        "-",
+        "_",
+        ":",
+        "8080",
+        "?q=a.b",
+        "アットマーク",
+        "[at]",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn windows_inside_found_urls_add_no_bare_url(text in token_text(TOKENS, 20)) {
+            static SHARED: std::sync::OnceLock<Urls> = std::sync::OnceLock::new();
+            let urls = SHARED.get_or_init(Urls::new);
+            let schemed = urls.scheme_urls(&text);
+            let mut taken: Vec<Span> = schemed.iter().map(|u| u.span).collect();
+            taken.extend(urls.emails(&text).iter().map(|e| e.span));
+            let all = windows(&text, &dot_seeds(&text), &DOMAIN_REACH);
+            let outside: Vec<Span> = all
+                .iter()
+                .filter(|w| !taken.iter().any(|t| t.start <= w.start && w.end <= t.end))
+                .copied()
+                .collect();
+            let (mut from_all, mut from_outside) = (schemed.clone(), schemed);
+            urls.bare_urls(&text, &all, &taken, &mut from_all);
+            urls.bare_urls(&text, &outside, &taken, &mut from_outside);
+            prop_assert_eq!(from_outside, from_all);
+        }
+
+        #[test]
+        fn plain_addresses_need_no_refanging(text in token_text(TOKENS, 12)) {
+            let mut slow = refang(&text);
+            for tok in ["[at]", "(at)", "{at}", "[@]", "(@)", "(アットマーク)", "アットマーク"] {
+                slow = slow.replace(tok, "@");
+            }
+            prop_assert_eq!(refang_email(&text), slow.replace(' ', ""));
+        }
+    }
 }

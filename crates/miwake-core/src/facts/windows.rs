@@ -44,6 +44,21 @@ impl ByteSet {
         ByteSet(set)
     }
 
+    /// The first bytes of `words`, or their last bytes when `last`.
+    pub const fn edges(words: &[&str], last: bool) -> ByteSet {
+        let mut set = [false; 256];
+        let mut i = 0;
+        while i < words.len() {
+            let word = words[i].as_bytes();
+            if !word.is_empty() {
+                let b = if last { word[word.len() - 1] } else { word[0] };
+                set[b as usize] = true;
+            }
+            i += 1;
+        }
+        ByteSet(set)
+    }
+
     pub fn contains(&self, b: u8) -> bool {
         self.0[usize::from(b)]
     }
@@ -104,12 +119,23 @@ fn has_digit(word: u64) -> bool {
 
 /// The merged windows around `runs` (digit runs of `text`) for a pattern with `reach`.
 pub(super) fn windows(text: &str, runs: &[Span], reach: &Reach) -> Vec<Span> {
+    if reach.before == 0 && reach.after == 0 {
+        core_runs(text, runs, reach)
+    } else {
+        merged_windows(text, runs, reach)
+    }
+}
+
+/// [`windows`] in general: each seed run's core run, widened by the margins, merged
+/// where they overlap.
+fn merged_windows(text: &str, runs: &[Span], reach: &Reach) -> Vec<Span> {
     let bytes = text.as_bytes();
-    // Sized up front: growing these one window at a time cost more than the search.
-    let mut merged: Vec<Span> = Vec::with_capacity(runs.len());
-    let mut digits: Vec<usize> = Vec::with_capacity(runs.len());
+    // Every window holds a seed run, so only a minimum above one digit needs counting.
+    let counting = reach.min_digits > 1;
+    let mut merged: Vec<Span> = Vec::new();
+    let mut digits: Vec<usize> = Vec::new();
     let mut core_end = 0;
-    for run in runs {
+    for (index, run) in runs.iter().enumerate() {
         if run.start < core_end {
             // Inside the core run already widened: its window is the previous one.
             if let Some(last) = digits.last_mut() {
@@ -135,20 +161,80 @@ pub(super) fn windows(text: &str, runs: &[Span], reach: &Reach) -> Vec<Span> {
             floor_boundary(text, core_start.saturating_sub(reach.before)),
             ceil_boundary(text, core_end.saturating_add(reach.after)),
         );
-        match (merged.last_mut(), digits.last_mut()) {
-            (Some(last), Some(count)) if span.start <= last.end => {
+        match merged.last_mut() {
+            Some(last) if span.start <= last.end => {
                 last.end = last.end.max(span.end);
-                *count += run.len();
+                if let Some(count) = digits.last_mut() {
+                    *count += run.len();
+                }
             }
             _ => {
+                if merged.is_empty() {
+                    // Sized at the first window, not before: most texts give no window for
+                    // most patterns, and growing one window at a time cost more than the search.
+                    merged.reserve(runs.len() - index);
+                    if counting {
+                        digits.reserve(runs.len() - index);
+                    }
+                }
                 merged.push(span);
-                digits.push(run.len());
+                if counting {
+                    digits.push(run.len());
+                }
             }
         }
     }
-    let mut counts = digits.into_iter();
-    merged.retain(|_| counts.next().is_some_and(|n| n >= reach.min_digits));
+    if counting {
+        let mut counts = digits.into_iter();
+        merged.retain(|_| counts.next().is_some_and(|n| n >= reach.min_digits));
+    }
     merged
+}
+
+/// [`windows`] for a reach without margins: each window is the core run around a seed
+/// run. Two never merge, since the byte that ends one core run is not a core byte and
+/// the next core run starts after it; so a window's digits can be counted, and the window
+/// dropped, before its start is even looked for. Core bytes are ASCII, so the windows lie
+/// on character boundaries.
+fn core_runs(text: &str, runs: &[Span], reach: &Reach) -> Vec<Span> {
+    let bytes = text.as_bytes();
+    let mut out: Vec<Span> = Vec::new();
+    let mut index = 0;
+    while let Some(run) = runs.get(index) {
+        index += 1;
+        if !(reach.seed)(bytes, *run) {
+            continue;
+        }
+        let core_end = run.end + core_len(bytes.get(run.end..), reach);
+        let mut digits = run.len();
+        while let Some(inside) = runs.get(index).filter(|r| r.start < core_end) {
+            digits += inside.len();
+            index += 1;
+        }
+        if digits < reach.min_digits {
+            continue;
+        }
+        let before = bytes.get(..run.start).unwrap_or_default();
+        let core_start = run.start
+            - before
+                .iter()
+                .rev()
+                .take_while(|b| reach.core.contains(**b))
+                .count();
+        if out.is_empty() {
+            out.reserve(runs.len() - index + 1);
+        }
+        out.push(Span::new(core_start, core_end));
+    }
+    out
+}
+
+/// How many core bytes `rest` starts with.
+fn core_len(rest: Option<&[u8]>, reach: &Reach) -> usize {
+    rest.unwrap_or_default()
+        .iter()
+        .take_while(|b| reach.core.contains(**b))
+        .count()
 }
 
 fn floor_boundary(text: &str, pos: usize) -> usize {
@@ -194,7 +280,89 @@ pub(super) fn captures_in<'a>(
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::facts::tests::token_text;
+
+    fn long_run(_: &[u8], run: Span) -> bool {
+        run.len() >= 3
+    }
+
+    fn before_z(bytes: &[u8], run: Span) -> bool {
+        bytes.get(run.end) == Some(&b'z')
+    }
+
+    /// Reaches without margins, as the fact patterns use them.
+    const CORE_REACHES: [Reach; 4] = [
+        Reach {
+            seed: any_run,
+            core: ByteSet::digits_and(false, b" -()+"),
+            before: 0,
+            after: 0,
+            min_digits: 8,
+        },
+        Reach {
+            seed: long_run,
+            core: ByteSet::digits_and(false, b"d -"),
+            before: 0,
+            after: 0,
+            min_digits: 1,
+        },
+        Reach {
+            seed: before_z,
+            core: ByteSet::digits_and(true, b""),
+            before: 0,
+            after: 0,
+            min_digits: 0,
+        },
+        Reach {
+            seed: any_run,
+            core: ByteSet::digits_and(false, b"/"),
+            before: 0,
+            after: 0,
+            min_digits: 10,
+        },
+    ];
+
+    const TOKENS: &[&str] = &[
+        "1",
+        "23",
+        "4567",
+        "123456789012",
+        " ",
+        "-",
+        "(",
+        ")",
+        "+",
+        "d",
+        "z",
+        "a",
+        ".",
+        "/",
+        "円",
+        "ア",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn core_runs_are_the_merged_windows_without_margins(text in token_text(TOKENS, 40)) {
+            let runs = digit_runs(&text);
+            for reach in &CORE_REACHES {
+                prop_assert_eq!(core_runs(&text, &runs, reach), merged_windows(&text, &runs, reach));
+            }
+        }
+    }
+
+    #[test]
+    fn edges_hold_the_first_or_last_bytes() {
+        let firsts = ByteSet::edges(&["円", "usd"], false);
+        let lasts = ByteSet::edges(&["円", "usd"], true);
+        assert!(firsts.contains(0xe5) && firsts.contains(b'u') && !firsts.contains(b'd'));
+        assert!(lasts.contains(0x86) && lasts.contains(b'd') && !lasts.contains(b'u'));
+    }
 
     #[test]
     fn has_digit_agrees_with_a_byte_test_for_every_byte_and_place() {
