@@ -64,11 +64,12 @@ impl Gifts {
     #[inline(never)]
     pub fn find(&self, text: &str) -> Vec<Found> {
         let mut out = Vec::new();
-        if !self.required.is_match(text) {
-            return out;
-        }
         let mut pos = 0;
-        while let Some(m) = self.card.find_at(text, pos) {
+        while let Some(required) = self.required.find_at(text, pos) {
+            let from = search_start(text, pos, required.start());
+            let Some(m) = self.card.find_at(text, from) else {
+                break;
+            };
             let start = bounded_start(text, m.start(), m.end());
             if let Some(value) = start.and_then(|s| text.get(s..m.end())) {
                 out.push(Found {
@@ -83,6 +84,31 @@ impl Gifts {
         }
         dedup_overlapping(out, |f| f.span)
     }
+}
+
+/// How far before its first `REQUIRED` word a match can start, but for a number before
+/// "points": the longest brand ("グーグルプレイ", 21 bytes), a space and "の" (4), and
+/// "e-" before "gift" (2). A test checks the brands.
+const PREFIX_REACH: usize = 27;
+
+/// Where the card pattern's search from `pos` can start without passing a match, given
+/// the first `REQUIRED` word at or after `pos`: every match holds one, at most
+/// `PREFIX_REACH` bytes after its start unless digits and commas lead it ("1,000 points").
+/// Searching the whole text before it costs more than anything else here.
+fn search_start(text: &str, pos: usize, required: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut from = required.saturating_sub(PREFIX_REACH).max(pos);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    while from > pos
+        && bytes
+            .get(from - 1)
+            .is_some_and(|b| b.is_ascii_digit() || *b == b',')
+    {
+        from -= 1;
+    }
+    from
 }
 
 /// When an ASCII word runs into a preceding one ("andポイント"), keep only the Japanese
@@ -100,7 +126,10 @@ fn bounded_start(text: &str, start: usize, end: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::{PRODUCT, REQUIRED};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::facts::tests::token_text;
 
     #[test]
     fn every_product_holds_a_required_word() {
@@ -113,6 +142,89 @@ mod tests {
                 REQUIRED.iter().any(|w| plain.contains(w)),
                 "{product} holds no word of REQUIRED"
             );
+        }
+    }
+
+    #[test]
+    fn prefix_reach_covers_every_brand() {
+        // Brands with optional parts are written out at their longest.
+        let longest = ["app store & itunes", "google play"]
+            .into_iter()
+            .chain(BRAND.split('|').filter(|b| !b.contains(['(', '?'])))
+            .chain(POINT_BRAND.split('|'))
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(longest + " の".len() + "e-".len() <= PREFIX_REACH);
+    }
+
+    /// The search as it was: the card pattern from the start of the text.
+    fn whole_text(gifts: &Gifts, text: &str) -> Vec<Found> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while let Some(m) = gifts.card.find_at(text, pos) {
+            let start = bounded_start(text, m.start(), m.end());
+            if let Some(value) = start.and_then(|s| text.get(s..m.end())) {
+                out.push(Found {
+                    value: value.to_string(),
+                    span: Span::new(m.end() - value.len(), m.end()),
+                });
+            }
+            pos = m.end().max(pos + 1);
+            if out.len() >= super::super::MAX_PER_KIND * 2 || pos >= text.len() {
+                break;
+            }
+        }
+        dedup_overlapping(out, |f| f.span)
+    }
+
+    const TOKENS: &[&str] = &[
+        "グーグルプレイ",
+        "app store & itunes",
+        "amazon",
+        "アマゾン",
+        "楽天",
+        "line",
+        "d",
+        "t",
+        " ",
+        "の",
+        "e-",
+        "e",
+        "gift",
+        "gift card",
+        "ギフト券",
+        "ギフト",
+        "google",
+        "google play",
+        "quo",
+        "カード",
+        "points",
+        "pts",
+        "ポイント",
+        "membership",
+        "reward",
+        "1",
+        "1,000",
+        "123456789012345678901234567890",
+        ",",
+        "x",
+        "ア",
+        "prepaid card",
+        "webmoney",
+        "s",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn starting_near_the_required_word_finds_what_the_whole_text_search_finds(
+            text in token_text(TOKENS, 24)
+        ) {
+            static GIFTS: std::sync::OnceLock<Gifts> = std::sync::OnceLock::new();
+            let gifts = GIFTS.get_or_init(Gifts::new);
+            prop_assert_eq!(gifts.find(&text), whole_text(gifts, &text));
         }
     }
 }

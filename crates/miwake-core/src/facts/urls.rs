@@ -259,7 +259,7 @@ fn scheme_url(text: &str, start: usize, rest: usize) -> Option<TextUrl> {
         || written.contains('[')
         || written.contains('(');
     Some(TextUrl {
-        url: format!("{scheme}://{}", body.refanged),
+        url: with_scheme(scheme, &body.refanged),
         defanged,
         bare: false,
         span: Span::new(start, body.end),
@@ -290,11 +290,20 @@ fn bare_url(text: &str, span: Span) -> Option<TextUrl> {
     let body = scan_body(text, span.start);
     let written = text.get(span.start..body.end)?;
     Some(TextUrl {
-        url: format!("http://{}", body.refanged),
+        url: with_scheme("http", &body.refanged),
         defanged: body.defanged || written.contains("[.]"),
         bare: true,
         span: Span::new(span.start, body.end),
     })
+}
+
+/// "scheme://rest", built without the formatting machinery.
+fn with_scheme(scheme: &str, rest: &str) -> String {
+    let mut url = String::with_capacity(scheme.len() + 3 + rest.len());
+    url.push_str(scheme);
+    url.push_str("://");
+    url.push_str(rest);
+    url
 }
 
 struct Body {
@@ -307,44 +316,53 @@ struct Body {
 /// dots, stopping at spaces, quotes, unbalanced closing brackets and trailing punctuation.
 fn scan_body(text: &str, start: usize) -> Body {
     let bytes = text.as_bytes();
-    // Sized up front: growing two buffers byte by byte costs more than the scan.
+    // Sized up front: growing the buffer byte by byte costs more than the scan.
     let capacity = bytes.len().saturating_sub(start).min(256);
     let mut out = String::with_capacity(capacity);
     let mut i = start;
     let mut defanged = false;
     let mut depth = (0usize, 0usize);
-    let mut ends = Vec::with_capacity(capacity);
+    // The body up to its last character that is not trailing punctuation, and where
+    // that character ends in the text.
+    let (mut kept_len, mut kept_end) = (0, start);
     while i < bytes.len() && out.len() < 4096 {
-        // Every defanged dot starts with a bracket.
-        let bracket = matches!(bytes[i], b'[' | b'(' | b'{');
-        if let Some(tok) = DEFANGED_DOTS
-            .iter()
-            .find(|t| bracket && bytes[i..].starts_with(t.as_bytes()))
-        {
-            out.push('.');
+        let c = if let Some(tok) = defanged_dot_at(bytes, i) {
             defanged = true;
             i += tok.len();
-            ends.push(i);
-            continue;
+            '.'
+        } else {
+            let b = bytes[i];
+            if !url_byte(b) || !track_brackets(b, &mut depth) {
+                break;
+            }
+            i += 1;
+            char::from(b)
+        };
+        out.push(c);
+        if !matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '*' | '\'' | '"') {
+            kept_len = out.len();
+            kept_end = i;
         }
-        let b = bytes[i];
-        if !url_byte(b) || !track_brackets(b, &mut depth) {
-            break;
-        }
-        out.push(b as char);
-        i += 1;
-        ends.push(i);
     }
-    while out.ends_with(|c: char| ".,;:!?*'\"".contains(c)) {
-        out.pop();
-        ends.pop();
-    }
-    let end = ends.last().copied().unwrap_or(start);
+    out.truncate(kept_len);
     Body {
-        end,
+        end: kept_end,
         refanged: out,
         defanged,
     }
+}
+
+/// The defanged dot ("[.]", "(dot)", …) at `i`, if one is written there.
+fn defanged_dot_at(bytes: &[u8], i: usize) -> Option<&'static str> {
+    // Every defanged dot starts with a bracket.
+    if !matches!(bytes.get(i), Some(b'[' | b'(' | b'{')) {
+        return None;
+    }
+    let rest = bytes.get(i..)?;
+    DEFANGED_DOTS
+        .iter()
+        .find(|t| rest.starts_with(t.as_bytes()))
+        .copied()
 }
 
 fn url_byte(b: u8) -> bool {
@@ -377,6 +395,10 @@ fn host_of(rest: &str) -> &str {
 }
 
 fn refang(s: &str) -> String {
+    // Every defanged dot starts with a bracket.
+    if !s.bytes().any(|b| matches!(b, b'[' | b'(' | b'{')) {
+        return s.to_string();
+    }
     let mut out = s.to_string();
     for tok in DEFANGED_DOTS {
         if out.contains(tok) {
@@ -417,6 +439,46 @@ mod tests {
 
     use super::*;
     use crate::facts::tests::token_text;
+
+    /// The scan as it was: every character's end kept, trailing punctuation popped.
+    fn scan_body_by_ends(text: &str, start: usize) -> (usize, String, bool) {
+        let bytes = text.as_bytes();
+        let mut out = String::new();
+        let mut i = start;
+        let mut defanged = false;
+        let mut depth = (0usize, 0usize);
+        let mut ends = Vec::new();
+        while i < bytes.len() && out.len() < 4096 {
+            let bracket = matches!(bytes[i], b'[' | b'(' | b'{');
+            if let Some(tok) = DEFANGED_DOTS
+                .iter()
+                .find(|t| bracket && bytes[i..].starts_with(t.as_bytes()))
+            {
+                out.push('.');
+                defanged = true;
+                i += tok.len();
+                ends.push(i);
+                continue;
+            }
+            let b = bytes[i];
+            if !url_byte(b) || !track_brackets(b, &mut depth) {
+                break;
+            }
+            out.push(b as char);
+            i += 1;
+            ends.push(i);
+        }
+        while out.ends_with(|c: char| ".,;:!?*'\"".contains(c)) {
+            out.pop();
+            ends.pop();
+        }
+        (ends.last().copied().unwrap_or(start), out, defanged)
+    }
+
+    const BODY_TOKENS: &[&str] = &[
+        "a", "b1", ".", "[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}", "[", "]", "(", ")", "{",
+        "}", ",", ";", ":", "!", "?", "*", "'", "\"", "/", "-", " ", "<", "ア", "%",
+    ];
 
     const TOKENS: &[&str] = &[
         "http://",
@@ -464,6 +526,23 @@ mod tests {
             urls.bare_urls(&text, &all, &taken, &mut from_all);
             urls.bare_urls(&text, &outside, &taken, &mut from_outside);
             prop_assert_eq!(from_outside, from_all);
+        }
+
+        #[test]
+        fn scan_body_reads_what_the_byte_by_byte_scan_read(text in token_text(BODY_TOKENS, 16)) {
+            for start in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
+                let (fast, slow) = (scan_body(&text, start), scan_body_by_ends(&text, start));
+                prop_assert_eq!((fast.end, fast.refanged, fast.defanged), slow);
+            }
+        }
+
+        #[test]
+        fn refang_without_brackets_copies(text in token_text(TOKENS, 12)) {
+            let mut slow = text.clone();
+            for tok in DEFANGED_DOTS {
+                slow = slow.replace(tok, ".");
+            }
+            prop_assert_eq!(refang(&text), slow);
         }
 
         #[test]
