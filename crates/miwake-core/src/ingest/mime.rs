@@ -140,8 +140,12 @@ fn missing_closing_boundaries(input: &[u8]) -> Vec<u8> {
     for b in boundaries.iter().rev() {
         let opening = [b"--".as_slice(), b].concat();
         let closing = [b"--".as_slice(), b, b"--"].concat();
-        let used = memchr::memmem::find(input, &opening).is_some();
-        if used && memchr::memmem::find(input, &closing).is_none() {
+        // A closing delimiter is usually near the end, and holds the opening one: looked for
+        // first, from the end.
+        if memchr::memmem::rfind(input, &closing).is_some() {
+            continue;
+        }
+        if memchr::memmem::find(input, &opening).is_some() {
             out.extend_from_slice(b"\r\n");
             out.extend_from_slice(&closing);
             out.extend_from_slice(b"\r\n");
@@ -612,5 +616,30 @@ fn format_address(addr: &Address) -> String {
         (Some(name), None) => name.clone(),
         (None, Some(address)) => address.clone(),
         (None, None) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closing_delimiters_added_where_missing() {
+        let head = "Content-Type: multipart/mixed; boundary=\"b1\"\n\n";
+        let unclosed = format!("{head}--b1\nhi\n");
+        assert_eq!(
+            missing_closing_boundaries(unclosed.as_bytes()),
+            b"\r\n--b1--\r\n"
+        );
+        let closed = format!("{head}--b1\nhi\n--b1--\n");
+        assert!(missing_closing_boundaries(closed.as_bytes()).is_empty());
+        let unused = "Content-Type: multipart/mixed; boundary=b2\n\nno parts\n";
+        assert!(missing_closing_boundaries(unused.as_bytes()).is_empty());
+        let nested =
+            format!("{head}--b1\nContent-Type: multipart/alternative; boundary=b3\n\n--b3\nx\n");
+        assert_eq!(
+            missing_closing_boundaries(nested.as_bytes()),
+            b"\r\n--b3--\r\n\r\n--b1--\r\n"
+        );
     }
 }
