@@ -144,7 +144,7 @@ fn is_name_byte(b: u8) -> bool {
 }
 
 /// The length of the run of name bytes that starts `bytes`, eight bytes at a time.
-fn name_run(bytes: &[u8]) -> usize {
+pub(super) fn name_run(bytes: &[u8]) -> usize {
     let mut chunks = bytes.chunks_exact(8);
     let mut run = 0;
     for chunk in &mut chunks {

@@ -25,6 +25,7 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, MatchKind};
 use mail_parser::{Encoding, Message as Mail, MessagePart, MimeHeaders, PartType};
 
+use super::detect::name_run;
 use super::qp;
 
 /// Bodies shorter than this are left in: cutting them saves little.
@@ -534,10 +535,11 @@ fn header_region(original: Range<usize>, received: usize) -> Region {
 
 /// The field name of a header line, when it is a token (no spaces) followed by a colon.
 fn field_name(line: &[u8]) -> Option<&[u8]> {
-    let colon = memchr::memchr(b':', line.get(..=MAX_HEADER_NAME).unwrap_or(line))?;
-    let name = &line[..colon];
+    let head = line.get(..=MAX_HEADER_NAME).unwrap_or(line);
+    // Up to the first byte that is not graphic ASCII, or is the colon.
+    let len = name_run(head);
     // Without spaces, mail-parser's name for the field is exactly this one, lower-cased.
-    (!name.is_empty() && name.iter().all(u8::is_ascii_graphic)).then_some(name)
+    (len > 0 && head.get(len) == Some(&b':')).then_some(&line[..len])
 }
 
 /// Where the field whose first line ends at `pos` ends: after its continuation lines (those
@@ -1200,6 +1202,32 @@ mod tests {
         ) {
             let expected = parsed_body(&encoded);
             counts_and_decodes_like_mail_parser(&encoded, &expected, max)?;
+        }
+    }
+
+    /// The field name check as first written: colon search, then validation.
+    fn field_name_reference(line: &[u8]) -> Option<&[u8]> {
+        let colon = memchr::memchr(b':', line.get(..=MAX_HEADER_NAME).unwrap_or(line))?;
+        let name = &line[..colon];
+        (!name.is_empty() && name.iter().all(u8::is_ascii_graphic)).then_some(name)
+    }
+
+    fn header_byte() -> impl proptest::strategy::Strategy<Value = u8> {
+        proptest::prop_oneof![
+            8 => proptest::sample::select(b"Ab-:: \t\x7f~".to_vec()),
+            1 => proptest::arbitrary::any::<u8>(),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn field_names_as_the_reference(
+            line in proptest::collection::vec(header_byte(), 0..40),
+            name_len in 0usize..140,
+        ) {
+            let named = [b"N".repeat(name_len), line.clone()].concat();
+            proptest::prop_assert_eq!(field_name(&named), field_name_reference(&named));
+            proptest::prop_assert_eq!(field_name(&line), field_name_reference(&line));
         }
     }
 

@@ -13,7 +13,7 @@ use mail_parser::{
 
 use super::elide::{elide_binary_bodies, ElidedText, Elisions};
 use super::html::{html_to_text, HtmlText};
-use super::{floor_char_boundary, plain, single_byte, zip, Builder};
+use super::{floor_char_boundary, plain, single_byte, swar, zip, Builder};
 use crate::message::{Address, Attachment, Headers};
 
 /// Repeated headers (recipients, authentication results) kept at most.
@@ -229,15 +229,51 @@ fn fill_headers(mail: &Mail, h: &mut Headers) {
 fn raw_value(raw: &[u8], header: &Header) -> String {
     let range = header.offset_start as usize..header.offset_end as usize;
     let bytes = raw.get(range).unwrap_or_default();
-    let text = String::from_utf8_lossy(bytes);
+    collapse_whitespace(&String::from_utf8_lossy(bytes))
+}
+
+/// The words of `text` (split at ASCII whitespace) joined by single spaces.
+fn collapse_whitespace(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut value = String::with_capacity(text.len());
-    for word in text.split_ascii_whitespace() {
+    let mut pos = 0;
+    while let Some(&b) = bytes.get(pos) {
+        if b.is_ascii_whitespace() {
+            pos += 1;
+            continue;
+        }
+        let end = pos + word_len(&bytes[pos..]);
         if !value.is_empty() {
             value.push(' ');
         }
-        value.push_str(word);
+        // Both ends are at ASCII bytes or the end: char boundaries.
+        value.push_str(text.get(pos..end).unwrap_or_default());
+        pos = end;
     }
     value
+}
+
+/// The length of the run of bytes before the first ASCII whitespace, eight bytes at a time:
+/// only bytes below `!` are looked at one by one.
+fn word_len(bytes: &[u8]) -> usize {
+    let mut offset = 0;
+    while let Some(x) = swar::load(bytes, offset) {
+        let mut candidates = swar::below(x, b'!');
+        while candidates != 0 {
+            let at = offset + swar::first(candidates);
+            if bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+                return at;
+            }
+            candidates &= candidates - 1;
+        }
+        offset += 8;
+    }
+    let rest = bytes.get(offset..).unwrap_or_default();
+    offset
+        + rest
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(rest.len())
 }
 
 fn push_capped(values: &mut Vec<String>, value: String) {
@@ -622,6 +658,25 @@ fn format_address(addr: &Address) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn text_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            4 => prop::sample::select(vec![' ', '\t', '\r', '\n', '\x0b', '\x0c', 'a', '\u{a0}']),
+            1 => any::<char>(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn whitespace_collapses_as_split_ascii_whitespace(
+            chars in proptest::collection::vec(text_char(), 0..80),
+        ) {
+            let text: String = chars.into_iter().collect();
+            let expected = text.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+            prop_assert_eq!(collapse_whitespace(&text), expected);
+        }
+    }
 
     #[test]
     fn closing_delimiters_added_where_missing() {
