@@ -131,10 +131,7 @@ fn header_name(line: &[u8]) -> Option<&[u8]> {
     // A colon further in could only follow a name that is too long.
     let head = line.get(..MAX_NAME + 2).unwrap_or(line);
     let len = name_run(head);
-    let colon_follows = match head.get(len..) {
-        Some([b':', ..] | [b' ', b':', ..]) => true,
-        _ => false,
-    };
+    let colon_follows = matches!(head.get(len..), Some([b':', ..] | [b' ', b':', ..]));
     (colon_follows && (1..=MAX_NAME).contains(&len)).then_some(&line[..len])
 }
 
