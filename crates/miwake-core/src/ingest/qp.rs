@@ -90,10 +90,19 @@ impl Decoder {
         Some(())
     }
 
-    /// `=XX` and soft line breaks in one go (what `step` would do byte by byte): the bytes
-    /// used, if `at` starts one.
+    /// `=XX`, soft and hard line breaks in one go (what `step` would do byte by byte in the
+    /// plain state): the bytes used, if `at` starts one.
     fn common_escape(&mut self, at: &[u8]) -> Option<usize> {
         match at {
+            [b'\r', b'\n', ..] => {
+                self.crlf = true;
+                self.hard_break();
+                Some(2)
+            }
+            [b'\n', ..] => {
+                self.hard_break();
+                Some(1)
+            }
             [b'=', b'\n', ..] => {
                 self.ws_count = 0;
                 Some(2)
@@ -132,12 +141,7 @@ impl Decoder {
                 self.state = State::Plain;
                 self.ws_count = 0;
             }
-            (b'\n', _) => {
-                self.out
-                    .truncate(self.out.len().saturating_sub(self.ws_count));
-                self.out.extend_from_slice(self.line_break());
-                self.ws_count = 0;
-            }
+            (b'\n', _) => self.hard_break(),
             (b'\r', _) => self.crlf = true,
             (_, State::Plain) => self.push_plain_run(&[byte]),
             (_, State::Eq) => match hex_value(byte) {
@@ -155,6 +159,14 @@ impl Decoder {
             },
         }
         Some(())
+    }
+
+    /// A line break outside a soft break: trailing whitespace goes, the break stays.
+    fn hard_break(&mut self) {
+        self.out
+            .truncate(self.out.len().saturating_sub(self.ws_count));
+        self.out.extend_from_slice(self.line_break());
+        self.ws_count = 0;
     }
 
     fn push_literal(&mut self, bytes: &[u8]) {
