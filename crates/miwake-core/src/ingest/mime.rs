@@ -13,7 +13,7 @@ use mail_parser::{
 
 use super::elide::{elide_binary_bodies, ElidedText, Elisions};
 use super::html::{html_to_text, HtmlText};
-use super::{floor_char_boundary, plain, single_byte, zip, Builder};
+use super::{floor_char_boundary, plain, single_byte, swar, zip, Builder};
 use crate::message::{Address, Attachment, Headers};
 
 /// Repeated headers (recipients, authentication results) kept at most.
@@ -140,8 +140,12 @@ fn missing_closing_boundaries(input: &[u8]) -> Vec<u8> {
     for b in boundaries.iter().rev() {
         let opening = [b"--".as_slice(), b].concat();
         let closing = [b"--".as_slice(), b, b"--"].concat();
-        let used = memchr::memmem::find(input, &opening).is_some();
-        if used && memchr::memmem::find(input, &closing).is_none() {
+        // A closing delimiter is usually near the end, and holds the opening one: looked for
+        // first, from the end.
+        if memchr::memmem::rfind(input, &closing).is_some() {
+            continue;
+        }
+        if memchr::memmem::find(input, &opening).is_some() {
             out.extend_from_slice(b"\r\n");
             out.extend_from_slice(&closing);
             out.extend_from_slice(b"\r\n");
@@ -225,15 +229,51 @@ fn fill_headers(mail: &Mail, h: &mut Headers) {
 fn raw_value(raw: &[u8], header: &Header) -> String {
     let range = header.offset_start as usize..header.offset_end as usize;
     let bytes = raw.get(range).unwrap_or_default();
-    let text = String::from_utf8_lossy(bytes);
+    collapse_whitespace(&String::from_utf8_lossy(bytes))
+}
+
+/// The words of `text` (split at ASCII whitespace) joined by single spaces.
+fn collapse_whitespace(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut value = String::with_capacity(text.len());
-    for word in text.split_ascii_whitespace() {
+    let mut pos = 0;
+    while let Some(&b) = bytes.get(pos) {
+        if b.is_ascii_whitespace() {
+            pos += 1;
+            continue;
+        }
+        let end = pos + word_len(&bytes[pos..]);
         if !value.is_empty() {
             value.push(' ');
         }
-        value.push_str(word);
+        // Both ends are at ASCII bytes or the end: char boundaries.
+        value.push_str(text.get(pos..end).unwrap_or_default());
+        pos = end;
     }
     value
+}
+
+/// The length of the run of bytes before the first ASCII whitespace, eight bytes at a time:
+/// only bytes below `!` are looked at one by one.
+fn word_len(bytes: &[u8]) -> usize {
+    let mut offset = 0;
+    while let Some(x) = swar::load(bytes, offset) {
+        let mut candidates = swar::below(x, b'!');
+        while candidates != 0 {
+            let at = offset + swar::first(candidates);
+            if bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+                return at;
+            }
+            candidates &= candidates - 1;
+        }
+        offset += 8;
+    }
+    let rest = bytes.get(offset..).unwrap_or_default();
+    offset
+        + rest
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(rest.len())
 }
 
 fn push_capped(values: &mut Vec<String>, value: String) {
@@ -612,5 +652,49 @@ fn format_address(addr: &Address) -> String {
         (Some(name), None) => name.clone(),
         (None, Some(address)) => address.clone(),
         (None, None) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            4 => prop::sample::select(vec![' ', '\t', '\r', '\n', '\x0b', '\x0c', 'a', '\u{a0}']),
+            1 => any::<char>(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn whitespace_collapses_as_split_ascii_whitespace(
+            chars in proptest::collection::vec(text_char(), 0..80),
+        ) {
+            let text: String = chars.into_iter().collect();
+            let expected = text.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+            prop_assert_eq!(collapse_whitespace(&text), expected);
+        }
+    }
+
+    #[test]
+    fn closing_delimiters_added_where_missing() {
+        let head = "Content-Type: multipart/mixed; boundary=\"b1\"\n\n";
+        let unclosed = format!("{head}--b1\nhi\n");
+        assert_eq!(
+            missing_closing_boundaries(unclosed.as_bytes()),
+            b"\r\n--b1--\r\n"
+        );
+        let closed = format!("{head}--b1\nhi\n--b1--\n");
+        assert!(missing_closing_boundaries(closed.as_bytes()).is_empty());
+        let unused = "Content-Type: multipart/mixed; boundary=b2\n\nno parts\n";
+        assert!(missing_closing_boundaries(unused.as_bytes()).is_empty());
+        let nested =
+            format!("{head}--b1\nContent-Type: multipart/alternative; boundary=b3\n\n--b3\nx\n");
+        assert_eq!(
+            missing_closing_boundaries(nested.as_bytes()),
+            b"\r\n--b3--\r\n\r\n--b1--\r\n"
+        );
     }
 }

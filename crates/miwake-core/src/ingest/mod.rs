@@ -9,6 +9,7 @@ mod mime;
 mod plain;
 mod qp;
 mod single_byte;
+mod swar;
 mod zip;
 
 use crate::message::{Attachment, Headers, IngestNote, InputKind, Link, Message, Span};

@@ -70,8 +70,10 @@ impl Decoder {
         while i < bytes.len() {
             if self.state == State::Plain {
                 let rest = &bytes[i..];
-                let run = memchr::memchr3(b'=', b'\n', b'\r', rest).unwrap_or(rest.len());
-                self.push_plain_run(&rest[..run]);
+                let run = plain_run_len(rest);
+                if run > 0 {
+                    self.push_plain_run(&rest[..run]);
+                }
                 i += run;
                 if i == bytes.len() {
                     break;
@@ -88,14 +90,18 @@ impl Decoder {
         Some(())
     }
 
-    /// `=XX` and soft line breaks in one go (what `step` would do byte by byte): the bytes
-    /// used, if `at` starts one.
+    /// `=XX`, soft and hard line breaks in one go (what `step` would do byte by byte in the
+    /// plain state): the bytes used, if `at` starts one.
     fn common_escape(&mut self, at: &[u8]) -> Option<usize> {
         match at {
-            [b'=', high, low, ..] if high.is_ascii_hexdigit() && low.is_ascii_hexdigit() => {
-                self.out.push(hex_value(*high)? << 4 | hex_value(*low)?);
-                self.ws_count = 0;
-                Some(3)
+            [b'\r', b'\n', ..] => {
+                self.crlf = true;
+                self.hard_break();
+                Some(2)
+            }
+            [b'\n', ..] => {
+                self.hard_break();
+                Some(1)
             }
             [b'=', b'\n', ..] => {
                 self.ws_count = 0;
@@ -103,6 +109,12 @@ impl Decoder {
             }
             [b'=', b'\r', b'\n', ..] => {
                 self.crlf = true;
+                self.ws_count = 0;
+                Some(3)
+            }
+            [b'=', high, low, ..] => {
+                let byte = hex_value(*high)? << 4 | hex_value(*low)?;
+                self.out.push(byte);
                 self.ws_count = 0;
                 Some(3)
             }
@@ -129,12 +141,7 @@ impl Decoder {
                 self.state = State::Plain;
                 self.ws_count = 0;
             }
-            (b'\n', _) => {
-                self.out
-                    .truncate(self.out.len().saturating_sub(self.ws_count));
-                self.out.extend_from_slice(self.line_break());
-                self.ws_count = 0;
-            }
+            (b'\n', _) => self.hard_break(),
             (b'\r', _) => self.crlf = true,
             (_, State::Plain) => self.push_plain_run(&[byte]),
             (_, State::Eq) => match hex_value(byte) {
@@ -152,6 +159,14 @@ impl Decoder {
             },
         }
         Some(())
+    }
+
+    /// A line break outside a soft break: trailing whitespace goes, the break stays.
+    fn hard_break(&mut self) {
+        self.out
+            .truncate(self.out.len().saturating_sub(self.ws_count));
+        self.out.extend_from_slice(self.line_break());
+        self.ws_count = 0;
     }
 
     fn push_literal(&mut self, bytes: &[u8]) {
@@ -193,6 +208,21 @@ impl Decoder {
             raw_end,
         }
     }
+}
+
+/// How many bytes from the start of `bytes` are neither `=` nor a line break. Escapes often
+/// follow each other: the first byte is looked at before `memchr3` is called.
+fn plain_run_len(bytes: &[u8]) -> usize {
+    match bytes.first() {
+        Some(&b) if !is_special(b) => {
+            memchr::memchr3(b'=', b'\n', b'\r', bytes).unwrap_or(bytes.len())
+        }
+        _ => 0,
+    }
+}
+
+fn is_special(b: u8) -> bool {
+    (b == b'=') | (b == b'\n') | (b == b'\r')
 }
 
 /// Whitespace that mail-parser counts as trailing (line breaks are handled apart).
@@ -291,6 +321,14 @@ mod tests {
     }
 
     #[test]
+    fn hex_values_are_the_digits() {
+        for b in 0..=u8::MAX {
+            let expected = (b as char).to_digit(16).map(|d| d as u8);
+            assert_eq!(hex_value(b), expected, "{b:#04x}");
+        }
+    }
+
+    #[test]
     fn no_delimiter_no_decoding() {
         assert_eq!(decode_mime(b"text\n", b"b"), None);
         assert_eq!(decode_mime(b"text\n--b\n", b""), None);
@@ -305,6 +343,16 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn plain_runs_end_where_memchr3_finds(
+            bytes in proptest::collection::vec(qp_byte(), 0..64),
+            plain in 0usize..40,
+        ) {
+            let bytes = [b"x".repeat(plain), bytes].concat();
+            let expected = memchr::memchr3(b'=', b'\n', b'\r', &bytes).unwrap_or(bytes.len());
+            prop_assert_eq!(plain_run_len(&bytes), expected);
+        }
 
         #[test]
         fn decodes_as_mail_parser(body in proptest::collection::vec(qp_byte(), 0..64)) {

@@ -23,7 +23,7 @@
 
 use memchr::{memchr, memchr2, memmem};
 
-use super::swar;
+use super::super::swar;
 
 use super::{entities, Converter, Tag, TagAttributes, TagKind};
 

@@ -8,7 +8,6 @@ use crate::message::{Link, LinkOrigin, Span};
 
 mod entities;
 mod fast;
-mod swar;
 
 /// The readable text of an HTML part and its links; link spans point into `text`.
 pub(super) struct HtmlText {
