@@ -1,8 +1,7 @@
 //! Which brand a domain belongs to, which brand a message claims, and which domains imitate one.
 
-use std::collections::{HashMap, HashSet};
-
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::analysis::literals::LiteralHit;
 use crate::domain::registrable_domain;
@@ -115,8 +114,11 @@ impl BrandIndex {
                 labels.push((skeleton(l), i));
             }
         }
+        // Sorted: the map's order is random, the automaton's pattern order must not be.
+        let mut owned: Vec<(String, usize)> = owners.iter().map(|(d, b)| (d.clone(), *b)).collect();
+        owned.sort_unstable();
         let (owned_patterns, owned_inside_brand): (Vec<String>, Vec<usize>) =
-            owners.iter().map(|(d, b)| (d.clone(), *b)).unzip();
+            owned.into_iter().unzip();
         // Every link host is searched for owned domains, and paths for labels: DFAs.
         let owned_inside = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
