@@ -197,16 +197,13 @@ fn run(s: &str, out: &mut Builder) {
             }
             continue;
         }
-        let run_end = bytes[i..]
-            .iter()
-            .position(|b| !b.is_ascii())
-            .map_or(bytes.len(), |p| i + p);
-        // The last ASCII byte before a non-ASCII one may take a combining mark.
-        let bulk_end = if run_end < bytes.len() {
-            run_end.saturating_sub(1)
-        } else {
-            run_end
-        };
+        let run_end = ascii_run_end(bytes, i);
+        // The last ASCII byte before a combining character composes with it.
+        let takes_mark = s
+            .get(run_end..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(continues_segment);
+        let bulk_end = if takes_mark { run_end - 1 } else { run_end };
         if bulk_end > i {
             out.push_ascii_run(&s[i..bulk_end], i);
             i = bulk_end;
@@ -214,6 +211,25 @@ fn run(s: &str, out: &mut Builder) {
         }
         i = push_segment(s, i, out);
     }
+}
+
+/// End of the ASCII run starting at `start`, eight bytes at a time.
+fn ascii_run_end(bytes: &[u8], start: usize) -> usize {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let mut i = start;
+    for word in bytes[start..].chunks_exact(8) {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(word);
+        let high = u64::from_le_bytes(le) & HIGH_BITS;
+        if high != 0 {
+            return i + (high.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|b| !b.is_ascii())
+        .map_or(bytes.len(), |p| i + p)
 }
 
 /// End of the run of stable characters starting at `start`, less the last one when a
@@ -264,17 +280,75 @@ fn plain_end(bytes: &[u8], start: usize) -> usize {
 fn push_segment(s: &str, start: usize, out: &mut Builder) -> usize {
     let end = segment_end(s, start);
     let seg = s.get(start..end).unwrap_or("");
-    if let Some(c) = single_nfkc_char(seg) {
-        push_mapped(c, start, end, out);
-        return end;
-    }
-    if seg.chars().all(is_invisible) {
-        return end;
-    }
-    for c in seg.chars().filter(|&c| !is_invisible(c)).nfkc() {
-        push_mapped(c, start, end, out);
+    let mut chars = seg.chars();
+    let lone = match (chars.next(), chars.next()) {
+        (Some(c), None) => lone_chars().get(c),
+        _ => None,
+    };
+    match lone {
+        Some(mapped) => mapped.chars().for_each(|m| out.push(m, start, end)),
+        None => map_segment(seg, &mut |m| out.push(m, start, end)),
     }
     end
+}
+
+/// Calls `emit` with each character `seg` becomes; `Builder::push` collapses the spaces.
+fn map_segment(seg: &str, emit: &mut impl FnMut(char)) {
+    if let Some(c) = single_nfkc_char(seg) {
+        map_char(c, emit);
+        return;
+    }
+    if seg.chars().all(is_invisible) {
+        return;
+    }
+    for c in seg.chars().filter(|&c| !is_invisible(c)).nfkc() {
+        map_char(c, emit);
+    }
+}
+
+/// What segments of one character become, precomputed with [`map_segment`] for the
+/// ranges where such segments are common (Latin-1 to CJK symbols, half- and full-width
+/// forms), because NFKC of one character costs hundreds of instructions.
+struct LoneChars {
+    /// `offsets[k]..offsets[k + 1]` is entry `k`'s slice of `mapped`.
+    offsets: Vec<u32>,
+    mapped: String,
+}
+
+const LONE_LOW: std::ops::Range<u32> = 0x80..0x3400;
+const LONE_HIGH: std::ops::Range<u32> = 0xFE00..0x1_0000;
+
+impl LoneChars {
+    fn build() -> Self {
+        let mut table = LoneChars {
+            offsets: vec![0],
+            mapped: String::new(),
+        };
+        for c in LONE_LOW.chain(LONE_HIGH).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            map_segment(c.encode_utf8(&mut buf), &mut |m| table.mapped.push(m));
+            table.offsets.push(table.mapped.len() as u32);
+        }
+        table
+    }
+
+    fn get(&self, c: char) -> Option<&str> {
+        let u = c as u32;
+        let k = if LONE_LOW.contains(&u) {
+            u - LONE_LOW.start
+        } else if LONE_HIGH.contains(&u) {
+            u - LONE_HIGH.start + LONE_LOW.len() as u32
+        } else {
+            return None;
+        } as usize;
+        let (start, end) = (*self.offsets.get(k)?, *self.offsets.get(k + 1)?);
+        self.mapped.get(start as usize..end as usize)
+    }
+}
+
+fn lone_chars() -> &'static LoneChars {
+    static TABLE: OnceLock<LoneChars> = OnceLock::new();
+    TABLE.get_or_init(LoneChars::build)
 }
 
 /// The segment's only character when NFKC leaves it unchanged (most kana and kanji).
@@ -306,13 +380,13 @@ fn continues_segment(c: char) -> bool {
             || ('\u{1160}'..='\u{11FF}').contains(&c))
 }
 
-fn push_mapped(c: char, start: usize, end: usize, out: &mut Builder) {
+fn map_char(c: char, emit: &mut impl FnMut(char)) {
     if c.is_ascii() {
-        if is_ascii_space(c as u8) {
-            out.push_space(start, end);
+        emit(if is_ascii_space(c as u8) {
+            ' '
         } else {
-            out.push(c.to_ascii_lowercase(), start, end);
-        }
+            c.to_ascii_lowercase()
+        });
         return;
     }
     if is_invisible(c) {
@@ -320,16 +394,15 @@ fn push_mapped(c: char, start: usize, end: usize, out: &mut Builder) {
     }
     // Kana, kanji and hangul have no case and no Latin lookalikes.
     if ('\u{3040}'..'\u{A640}').contains(&c) || ('\u{AC00}'..'\u{D7A4}').contains(&c) {
-        out.push(c, start, end);
+        emit(c);
         return;
     }
     if let Some(a) = latin_lookalike(c) {
-        out.push(a as char, start, end);
+        emit(a as char);
         return;
     }
     for l in c.to_lowercase() {
-        let mapped = latin_lookalike(l).map_or(l, char::from);
-        out.push(mapped, start, end);
+        emit(latin_lookalike(l).map_or(l, char::from));
     }
 }
 
@@ -723,6 +796,35 @@ mod tests {
     }
 
     #[test]
+    fn lone_chars_map_as_before() {
+        let lone = LONE_LOW.chain(LONE_HIGH).filter_map(char::from_u32);
+        for c in lone {
+            assert!(
+                lone_chars().get(c).is_some(),
+                "U+{:04X} has an entry",
+                c as u32
+            );
+            for s in [
+                format!("{c}"),
+                format!("x{c}y"),
+                format!(" {c}{c} "),
+                format!("{c}\u{301}"),
+            ] {
+                assert_same_as_reference(&s);
+            }
+        }
+        assert_eq!(lone_chars().get('\u{3400}'), None);
+        assert_eq!(lone_chars().get('\u{1F600}'), None);
+    }
+
+    #[test]
+    fn ascii_before_a_combining_mark_composes() {
+        assert_eq!(norm("cafe\u{301} ok"), "café ok");
+        assert_eq!(norm("abc\u{00A0}def"), "abc def");
+        assert_same_as_reference("long ascii run before\u{301} and after");
+    }
+
+    #[test]
     fn edge_cases_map_as_before() {
         for s in [
             "",
@@ -771,7 +873,7 @@ mod tests {
 
             #[test]
             fn same_as_reference(
-                s in "(?s)(\\PC|[a-zA-Z \t\n\r\u{0B}\u{0C}\u{1C}\u{01}\u{A0}\u{3000}]|[\u{3000}-\u{30FF}\u{4E00}-\u{4E0F}\u{9FF0}-\u{9FFF}\u{FF61}-\u{FF9F}]|[\u{0300}-\u{036F}\u{3099}-\u{309C}\u{1160}-\u{1170}]|[\u{200B}-\u{200F}\u{202A}-\u{202E}\u{2066}-\u{2069}\u{FEFF}\u{AD}]|[\u{0410}-\u{044F}\u{0391}-\u{03C9}\u{2010}-\u{2015}\u{FF01}-\u{FF5E}])*",
+                s in "(?s)(\\PC|[a-zA-Z \t\n\r\u{0B}\u{0C}\u{1C}\u{01}\u{A0}\u{3000}]|[\u{3000}-\u{30FF}\u{4E00}-\u{4E0F}\u{9FF0}-\u{9FFF}\u{FF61}-\u{FF9F}]|[\u{0300}-\u{036F}\u{3099}-\u{309C}\u{1160}-\u{1170}]|[\u{200B}-\u{200F}\u{202A}-\u{202E}\u{2066}-\u{2069}\u{FEFF}\u{AD}]|[\u{0410}-\u{044F}\u{0391}-\u{03C9}\u{2010}-\u{2015}\u{FF01}-\u{FF5E}]|[\u{80}-\u{24F}\u{3164}\u{FE00}-\u{FFEF}])*",
             ) {
                 super::assert_same_as_reference(&s);
             }

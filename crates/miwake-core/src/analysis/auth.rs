@@ -6,6 +6,8 @@
 //! authserv-id is configured. ARC results are reported for information; they are trusted only
 //! when their sealer is the configured authserv-id (the user's own service sealed them).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::domain::registrable_domain;
@@ -48,7 +50,7 @@ impl AuthResults {
 /// Comments `( … )` are dropped. Returns `None` when there is no authserv-id.
 pub fn parse_authentication_results(value: &str) -> Option<AuthResults> {
     let cleaned = strip_comments(value);
-    let clauses = split_outside_quotes(&cleaned, |c| c == ';');
+    let clauses = split_clauses(&cleaned);
     let first = clauses.first()?.split_whitespace().next()?;
     // Microsoft 365 writes no authserv-id (`spf=pass …; dmarc=fail …`): the results still
     // stand, attributed to an empty authserv-id.
@@ -80,82 +82,118 @@ pub fn parse_arc_authentication_results(value: &str) -> Option<(u32, AuthResults
 }
 
 fn parse_clause(clause: &str) -> Option<MethodResult> {
-    let mut tokens = split_outside_quotes(clause, |c| c == ' ' || c == '\t')
+    let mut tokens = split_outside_quotes(clause, |b| b == b' ' || b == b'\t')
         .into_iter()
         .filter(|t| !t.is_empty());
-    let (method, result) = tokens.next()?.split_once('=').map(|(m, r)| {
-        // `dkim/1=pass`: a method version is allowed after a slash.
-        let m = m.split('/').next().unwrap_or(m);
-        (m.trim().to_ascii_lowercase(), r.trim().to_ascii_lowercase())
-    })?;
-    if method.is_empty() || method == "reason" || method.contains('.') {
+    let (method, result) = tokens.next()?.split_once('=')?;
+    // `dkim/1=pass`: a method version is allowed after a slash.
+    let method = method.split('/').next().unwrap_or(method).trim();
+    if method.is_empty() || method.eq_ignore_ascii_case("reason") || method.contains('.') {
         return None;
     }
     let properties = tokens
         .filter_map(|t| {
             let (k, v) = t.split_once('=')?;
-            let k = k.trim().to_ascii_lowercase();
-            (k.contains('.')).then(|| (k, v.trim().trim_matches('"').to_string()))
+            let k = k.trim();
+            k.contains('.').then(|| {
+                (
+                    k.to_ascii_lowercase(),
+                    v.trim().trim_matches('"').to_string(),
+                )
+            })
         })
         .collect();
     Some(MethodResult {
-        method,
-        result: result.trim_matches('"').to_string(),
+        method: method.to_ascii_lowercase(),
+        result: result.trim().trim_matches('"').to_ascii_lowercase(),
         properties,
     })
 }
 
-/// Remove RFC 5322 comments (nested parentheses), keeping quoted strings intact.
-fn strip_comments(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
+/// Remove RFC 5322 comments (nested parentheses), keeping quoted strings intact; line
+/// breaks become spaces. Works on bytes: every byte it looks at is ASCII, and a character's
+/// bytes are all kept or all dropped, so the result stays UTF-8.
+fn strip_comments(value: &str) -> Cow<'_, str> {
+    let bytes = value.as_bytes();
+    let Some(first) = bytes
+        .iter()
+        .position(|&b| matches!(b, b'(' | b'\\' | b'\r' | b'\n'))
+    else {
+        return Cow::Borrowed(value);
+    };
+    let mut out: Vec<u8> = Vec::with_capacity(value.len());
     let mut depth = 0usize;
-    let mut quoted = false;
+    let mut quoted = bytes[..first].iter().filter(|&&b| b == b'"').count() % 2 == 1;
     let mut escaped = false;
-    for c in value.chars() {
+    out.extend_from_slice(&bytes[..first]);
+    for &b in &bytes[first..] {
         if escaped {
             escaped = false;
             if depth == 0 {
-                out.push(c);
+                out.push(b);
             }
             continue;
         }
-        match c {
-            '\\' => {
+        match b {
+            b'\\' => {
                 escaped = true;
                 if depth == 0 {
-                    out.push(c);
+                    out.push(b);
                 }
             }
-            '"' if depth == 0 => {
+            b'"' if depth == 0 => {
                 quoted = !quoted;
-                out.push(c);
+                out.push(b);
             }
-            '(' if !quoted => depth += 1,
-            ')' if !quoted && depth > 0 => {
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted && depth > 0 => {
                 depth -= 1;
-                out.push(' ');
+                out.push(b' ');
             }
-            '\r' | '\n' => out.push(' '),
-            _ if depth == 0 => out.push(c),
+            b'\r' | b'\n' => out.push(b' '),
+            _ if depth == 0 => out.push(b),
             _ => {}
         }
     }
-    out
+    Cow::Owned(
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
-fn split_outside_quotes(value: &str, is_separator: impl Fn(char) -> bool) -> Vec<&str> {
+/// [`split_outside_quotes`] at `;`, jumping from quote to semicolon with memchr: headers
+/// run to hundreds of bytes between a handful of clauses.
+fn split_clauses(value: &str) -> Vec<&str> {
+    let bytes = value.as_bytes();
+    let mut parts = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for i in memchr::memchr2_iter(b'"', b';', bytes) {
+        if bytes.get(i) == Some(&b'"') {
+            quoted = !quoted;
+        } else if !quoted {
+            parts.push(value.get(start..i).unwrap_or("").trim());
+            start = i + 1;
+        }
+    }
+    parts.push(value.get(start..).unwrap_or("").trim());
+    parts
+}
+
+/// `value` cut at every separator outside double quotes, each part trimmed. Separators are
+/// ASCII, so scanning bytes finds the same places as scanning characters.
+fn split_outside_quotes(value: &str, is_separator: impl Fn(u8) -> bool) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut start = 0;
     let mut quoted = false;
-    for (i, c) in value.char_indices() {
-        if c == '"' {
+    for (i, &b) in value.as_bytes().iter().enumerate() {
+        if b == b'"' {
             quoted = !quoted;
-        } else if !quoted && is_separator(c) {
-            parts.push(value[start..i].trim());
-            start = i + c.len_utf8();
+        } else if !quoted && is_separator(b) {
+            parts.push(value.get(start..i).unwrap_or("").trim());
+            start = i + 1;
         }
     }
-    parts.push(value[start..].trim());
+    parts.push(value.get(start..).unwrap_or("").trim());
     parts
 }
 
@@ -294,7 +332,7 @@ pub fn authentication(
     let (source, trusted, header) = match trusted_ar {
         Some((i, r)) => (
             TrustedSource::AuthenticationResults,
-            Some(r.clone()),
+            Some(r),
             authentication_results.get(*i).cloned(),
         ),
         None => match wanted.as_deref() {
@@ -304,7 +342,7 @@ pub fn authentication(
                 .filter(|(_, r)| r.authserv_id == id)
                 .max_by_key(|(i, _)| *i)
             {
-                Some((_, r)) => (TrustedSource::Arc, Some(r.clone()), None),
+                Some((_, r)) => (TrustedSource::Arc, Some(r), None),
                 None => (TrustedSource::None, None, None),
             },
             None => (TrustedSource::None, None, None),
@@ -325,7 +363,6 @@ pub fn authentication(
         }
     };
     let spf = trusted
-        .as_ref()
         .and_then(|r| r.first("spf"))
         .map(|m| outcome(m, &["smtp.mailfrom", "smtp.helo"]));
     let dkim: Vec<MethodOutcome> = trusted
@@ -334,11 +371,9 @@ pub fn authentication(
         .map(|m| outcome(m, &["header.d", "header.i"]))
         .collect();
     let dmarc = trusted
-        .as_ref()
         .and_then(|r| r.first("dmarc"))
         .map(|m| outcome(m, &["header.from"]));
     let compauth = trusted
-        .as_ref()
         .and_then(|r| r.first("compauth"))
         .map(|m| m.result.clone());
     let verified_pass = dkim_verified
@@ -363,7 +398,7 @@ pub fn authentication(
         parsed.len() - usize::from(source == TrustedSource::AuthenticationResults);
     Authentication {
         trusted_source: source,
-        authserv_id: trusted.as_ref().map(|r| r.authserv_id.clone()),
+        authserv_id: trusted.map(|r| r.authserv_id.clone()),
         header,
         from_domain: from_reg,
         spf,
@@ -505,5 +540,142 @@ mod tests {
             &[fail],
         );
         assert!(a.failed() && !a.aligned_pass);
+    }
+
+    /// The character-by-character versions the byte scans replaced, and the clause parser
+    /// before it lower-cased only what it keeps.
+    mod reference {
+        use super::super::MethodResult;
+
+        pub fn parse_clause(clause: &str) -> Option<MethodResult> {
+            let mut tokens = split_outside_quotes(clause, |c| c == ' ' || c == '\t')
+                .into_iter()
+                .filter(|t| !t.is_empty());
+            let (method, result) = tokens.next()?.split_once('=').map(|(m, r)| {
+                let m = m.split('/').next().unwrap_or(m);
+                (m.trim().to_ascii_lowercase(), r.trim().to_ascii_lowercase())
+            })?;
+            if method.is_empty() || method == "reason" || method.contains('.') {
+                return None;
+            }
+            let properties = tokens
+                .filter_map(|t| {
+                    let (k, v) = t.split_once('=')?;
+                    let k = k.trim().to_ascii_lowercase();
+                    (k.contains('.')).then(|| (k, v.trim().trim_matches('"').to_string()))
+                })
+                .collect();
+            Some(MethodResult {
+                method,
+                result: result.trim_matches('"').to_string(),
+                properties,
+            })
+        }
+
+        pub fn strip_comments(value: &str) -> String {
+            let mut out = String::with_capacity(value.len());
+            let mut depth = 0usize;
+            let mut quoted = false;
+            let mut escaped = false;
+            for c in value.chars() {
+                if escaped {
+                    escaped = false;
+                    if depth == 0 {
+                        out.push(c);
+                    }
+                    continue;
+                }
+                match c {
+                    '\\' => {
+                        escaped = true;
+                        if depth == 0 {
+                            out.push(c);
+                        }
+                    }
+                    '"' if depth == 0 => {
+                        quoted = !quoted;
+                        out.push(c);
+                    }
+                    '(' if !quoted => depth += 1,
+                    ')' if !quoted && depth > 0 => {
+                        depth -= 1;
+                        out.push(' ');
+                    }
+                    '\r' | '\n' => out.push(' '),
+                    _ if depth == 0 => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        }
+
+        pub fn split_outside_quotes(value: &str, is_separator: impl Fn(char) -> bool) -> Vec<&str> {
+            let mut parts = Vec::new();
+            let mut start = 0;
+            let mut quoted = false;
+            for (i, c) in value.char_indices() {
+                if c == '"' {
+                    quoted = !quoted;
+                } else if !quoted && is_separator(c) {
+                    parts.push(value[start..i].trim());
+                    start = i + c.len_utf8();
+                }
+            }
+            parts.push(value[start..].trim());
+            parts
+        }
+    }
+
+    #[test]
+    fn strip_comments_borrows_when_there_is_nothing_to_strip() {
+        assert!(matches!(
+            strip_comments("mx; spf=pass header.s=\"x)\""),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(strip_comments("a (b (c) d) e\r\nf"), "a    e  f");
+        assert_eq!(
+            strip_comments("\"(kept)\" (gone) \\(x"),
+            "\"(kept)\"   \\(x"
+        );
+    }
+
+    mod prop {
+        use super::super::*;
+        use super::reference;
+        use proptest::prelude::*;
+
+        const HEADER: &str = "([a-z=;. \t\"()\\\\\r\n]|\\PC)*";
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1024))]
+            #[test]
+            fn strip_comments_same_as_reference(s in HEADER) {
+                let stripped = strip_comments(&s);
+                prop_assert_eq!(stripped.as_ref(), reference::strip_comments(&s));
+            }
+
+            #[test]
+            fn parse_clause_same_as_reference(
+                s in "(([a-zA-Z/]+=\"?[a-zA-Z. ]*\"?)|[ \t=\".]|[Rr][Ee][Aa][Ss][Oo][Nn]|\\PC){0,12}",
+            ) {
+                prop_assert_eq!(parse_clause(&s), reference::parse_clause(&s));
+            }
+
+            #[test]
+            fn split_outside_quotes_same_as_reference(s in HEADER) {
+                prop_assert_eq!(
+                    split_outside_quotes(&s, |b| b == b';'),
+                    reference::split_outside_quotes(&s, |c| c == ';')
+                );
+                prop_assert_eq!(
+                    split_clauses(&s),
+                    reference::split_outside_quotes(&s, |c| c == ';')
+                );
+                prop_assert_eq!(
+                    split_outside_quotes(&s, |b| b == b' ' || b == b'\t'),
+                    reference::split_outside_quotes(&s, |c| c == ' ' || c == '\t')
+                );
+            }
+        }
     }
 }

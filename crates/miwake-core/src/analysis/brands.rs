@@ -1,8 +1,7 @@
 //! Which brand a domain belongs to, which brand a message claims, and which domains imitate one.
 
-use std::collections::{HashMap, HashSet};
-
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::analysis::literals::LiteralHit;
 use crate::domain::registrable_domain;
@@ -115,8 +114,11 @@ impl BrandIndex {
                 labels.push((skeleton(l), i));
             }
         }
+        // Sorted: the map's order is random, the automaton's pattern order must not be.
+        let mut owned: Vec<(String, usize)> = owners.iter().map(|(d, b)| (d.clone(), *b)).collect();
+        owned.sort_unstable();
         let (owned_patterns, owned_inside_brand): (Vec<String>, Vec<usize>) =
-            owners.iter().map(|(d, b)| (d.clone(), *b)).unzip();
+            owned.into_iter().unzip();
         // Every link host is searched for owned domains, and paths for labels: DFAs.
         let owned_inside = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
@@ -270,8 +272,13 @@ impl BrandIndex {
         let throwaway = host_suffixes(host).any(|s| self.throwaway_suffixes.contains(s));
         let suspicious_setting = cheap || throwaway || self.has_lure_word(&skel);
         for label in skel.split(is_label_separator) {
+            let label_mask = byte_mask(label);
             let near_length = self.labels_near_length.get(label.len());
-            let candidates = near_length.into_iter().flatten();
+            let candidates = near_length.into_iter().flatten().filter(|&&i| {
+                // One edit leaves out of the label at most one of the brand label's letters.
+                let mask = self.label_masks.get(i).copied().unwrap_or(u64::MAX);
+                (mask & !label_mask).count_ones() <= 1
+            });
             for (brand_label, brand) in candidates.filter_map(|&i| self.labels.get(i)) {
                 if label == brand_label {
                     return Some(Lookalike {
@@ -415,39 +422,64 @@ fn near_inside_or_equal(word: &str, label: &str) -> bool {
 
 /// A host's letters with look-alike digits and letter pairs folded: `arnaz0n` → `amazon`.
 pub fn skeleton(host: &str) -> String {
-    let spaced = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
-    let (folded, pairs) = if host.is_ascii() && !host.bytes().any(spaced) {
-        fold_ascii(host)
-    } else {
-        let folded: String = normalize_str(host)
+    let folded = fold_ascii(host).unwrap_or_else(|| {
+        normalize_str(host)
             .chars()
             .map(fold_lookalike_digit)
-            .collect();
-        let pairs = folded.contains("rn") || folded.contains("vv");
-        (folded, pairs)
-    };
-    if !pairs {
-        return folded;
-    }
-    folded.replace("rn", "m").replace("vv", "w")
+            .collect()
+    });
+    merge_letter_pairs(folded)
 }
 
 /// What `normalize_str` does to ASCII text without spaces (lower case, nothing else), with
-/// look-alike digits folded; and whether it holds a pair `rn` or `vv`.
-fn fold_ascii(host: &str) -> (String, bool) {
+/// look-alike digits folded; `None` for any other text.
+fn fold_ascii(host: &str) -> Option<String> {
     let bytes: Vec<u8> = host.bytes().map(|b| ASCII_FOLD[usize::from(b)]).collect();
-    let pairs = [b"rn", b"vv"]
-        .iter()
-        .any(|pair| memchr::memmem::find(&bytes, *pair).is_some());
-    (String::from_utf8(bytes).unwrap_or_default(), pairs)
+    if memchr::memchr(NOT_FOLDED, &bytes).is_some() {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
 }
 
-/// Each byte lower-cased and folded by [`fold_lookalike_byte`].
+/// `rn` → `m` and `vv` → `w`, left to right. Neither replacement can make or break a pair
+/// of the other, so one pass does what `.replace("rn", "m").replace("vv", "w")` does.
+fn merge_letter_pairs(folded: String) -> String {
+    let bytes = folded.as_bytes();
+    let is_pair = |i: usize| matches!(bytes.get(i..i + 2), Some(b"rn" | b"vv"));
+    let Some(first) = memchr::memchr2_iter(b'r', b'v', bytes).find(|&i| is_pair(i)) else {
+        return folded;
+    };
+    let mut merged = Vec::with_capacity(bytes.len());
+    merged.extend_from_slice(&bytes[..first]);
+    let mut i = first;
+    while let Some(&b) = bytes.get(i) {
+        match bytes.get(i..i + 2) {
+            Some(b"rn") => merged.push(b'm'),
+            Some(b"vv") => merged.push(b'w'),
+            _ => {
+                merged.push(b);
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    String::from_utf8(merged).unwrap_or_else(|_| folded.replace("rn", "m").replace("vv", "w"))
+}
+
+/// [`ASCII_FOLD`]'s mark for a byte `fold_ascii` cannot fold (non-ASCII, or a space that
+/// `normalize_str` would collapse); never a byte of UTF-8 text.
+const NOT_FOLDED: u8 = 0xFF;
+
+/// Each byte lower-cased and folded by [`fold_lookalike_byte`], or [`NOT_FOLDED`].
 const ASCII_FOLD: [u8; 256] = {
-    let mut table = [0u8; 256];
+    let mut table = [NOT_FOLDED; 256];
     let mut b = 0;
-    while b < 256 {
-        table[b] = fold_lookalike_byte((b as u8).to_ascii_lowercase());
+    while b < 128 {
+        let byte = b as u8;
+        if !(byte.is_ascii_whitespace() || byte == 0x0b) {
+            table[b] = fold_lookalike_byte(byte.to_ascii_lowercase());
+        }
         b += 1;
     }
     table
@@ -720,8 +752,63 @@ mod tests {
         assert!(!edit_distance_at_most_one("amerika", "amazon"));
     }
 
+    /// `skeleton` before the one-pass ASCII fold and pair merge.
+    fn reference_skeleton(host: &str) -> String {
+        let spaced = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
+        let folded: String = if host.is_ascii() && !host.bytes().any(spaced) {
+            host.bytes()
+                .map(|b| char::from(fold_lookalike_byte(b.to_ascii_lowercase())))
+                .collect()
+        } else {
+            normalize_str(host)
+                .chars()
+                .map(fold_lookalike_digit)
+                .collect()
+        };
+        folded.replace("rn", "m").replace("vv", "w")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+        #[test]
+        fn skeleton_same_as_reference(
+            host in "([rnvwm]|[a-zA-Z0-9.\\-_!|@$ \t\u{0b}]|[аеорсνΑ]|[ＡＲＮＶ０]|\\PC)*",
+        ) {
+            prop_assert_eq!(skeleton(&host), reference_skeleton(&host));
+        }
+
+        /// The letter-mask filter in `lookalike_foreign` never drops a label one (byte) edit
+        /// away: such a label lacks at most one of the brand label's bytes.
+        #[test]
+        fn one_edit_leaves_out_at_most_one_letter(
+            brand in "[a-z0-9\\-]{1,9}|[аmаzоn]{1,8}",
+            at in 0usize..20,
+            edit in 0u8..4,
+            byte in prop::sample::select(b"az09-\xD0\xB0".to_vec()),
+        ) {
+            let mut label = brand.as_bytes().to_vec();
+            let at = at % label.len();
+            match edit {
+                0 => label[at] = byte,
+                1 => label.insert(at, byte),
+                2 => {
+                    label.remove(at);
+                }
+                _ => {
+                    let next = (at + 1).min(label.len() - 1);
+                    label.swap(at, next);
+                }
+            }
+            let Ok(label) = String::from_utf8(label) else {
+                return Ok(());
+            };
+            prop_assert!((byte_mask(&brand) & !byte_mask(&label)).count_ones() <= 1);
+        }
+    }
+
     #[test]
     fn skeleton_folds_digits_and_pairs() {
+        assert_eq!(skeleton("rnrn.vvv.rvv.vrnv"), "mm.wv.rw.vmv");
         assert_eq!(skeleton("arnaz0n"), "amazon");
         assert_eq!(skeleton("Аmazon"), "amazon");
         assert_eq!(skeleton("WWW.AMAZ0N.com"), "www.amazon.com");

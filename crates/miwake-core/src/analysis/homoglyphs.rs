@@ -30,7 +30,31 @@ fn script(c: char) -> Script {
 /// start U+0340–U+053F. Most mail has none, and this byte scan is far cheaper than the
 /// word-by-word walk.
 fn has_lookalike_script(text: &str) -> bool {
-    text.bytes().any(|b| (0xCD..=0xD4).contains(&b))
+    let mut words = text.as_bytes().chunks_exact(8);
+    let found = words.by_ref().any(|w| {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(w);
+        has_lookalike_lead(u64::from_le_bytes(le))
+    });
+    found || words.remainder().iter().any(|&b| is_lookalike_lead(b))
+}
+
+fn is_lookalike_lead(b: u8) -> bool {
+    (0xCD..=0xD4).contains(&b)
+}
+
+/// Whether one of the eight bytes of `word` is a lookalike lead byte (0xCD–0xD4): with the
+/// top bit flipped those are 0x4D–0x54, found by the "byte strictly between" bit trick
+/// (Hacker's Delight; bytes that had no top bit, flipped to 0x80+, never count).
+fn has_lookalike_lead(word: u64) -> bool {
+    const ONES: u64 = u64::MAX / 255;
+    const LOW7: u64 = ONES * 127;
+    const HIGH: u64 = ONES * 128;
+    let (above, below) = (0x4Cu64, 0x55u64);
+    let x = word ^ HIGH;
+    let under_upper = (ONES * (127 + below)).wrapping_sub(x & LOW7);
+    let over_lower = (x & LOW7) + ONES * (127 - above);
+    under_upper & !x & over_lower & HIGH != 0
 }
 
 /// Letters from the Mathematical Alphanumeric block (`𝘽𝙞𝙧𝙩𝙝`): styled text that looks
@@ -72,11 +96,48 @@ pub fn mixed_script_words(text: &str) -> Option<Hit> {
         return None;
     }
     let mut evidence = Vec::new();
+    for (base, piece) in letter_pieces(text) {
+        if evidence.len() >= MAX_EVIDENCE {
+            break;
+        }
+        mixed_words_in(text, base, piece, &mut evidence);
+    }
+    (!evidence.is_empty()).then_some(Hit {
+        rule: "r4.mixed_script_word",
+        evidence,
+    })
+}
+
+/// The pieces of `text` between ASCII characters that are not letters, with their offsets,
+/// that hold both an ASCII letter and a possible lookalike: no word crosses such a
+/// character (it is not alphabetic), so only these pieces can hold a mixed word.
+fn letter_pieces(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let (mut latin, mut lookalike) = (false, false);
+    (0..=bytes.len()).filter_map(move |i| {
+        let b = bytes.get(i).copied().unwrap_or(b' ');
+        if b.is_ascii_alphabetic() {
+            latin = true;
+        } else if is_lookalike_lead(b) {
+            lookalike = true;
+        } else if b.is_ascii() {
+            let piece = (latin && lookalike).then(|| (start, text.get(start..i).unwrap_or("")));
+            (start, latin, lookalike) = (i + 1, false, false);
+            return piece;
+        }
+        None
+    })
+}
+
+/// The word-by-word walk over `piece` (at `base` in `text`): each run of letters holding
+/// both a Latin and a Greek or Cyrillic letter is cited, up to [`MAX_EVIDENCE`] in all.
+fn mixed_words_in(text: &str, base: usize, piece: &str, evidence: &mut Vec<Evidence>) {
     let mut start = None;
     let (mut latin, mut lookalike) = (false, false);
-    for (i, c) in text
+    for (i, c) in piece
         .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
+        .chain(std::iter::once((piece.len(), ' ')))
     {
         if c.is_alphabetic() {
             start.get_or_insert(i);
@@ -89,16 +150,12 @@ pub fn mixed_script_words(text: &str) -> Option<Hit> {
         }
         if let Some(s) = start.take() {
             if latin && lookalike && evidence.len() < MAX_EVIDENCE {
-                evidence.push(Evidence::display_text(text, Span::new(s, i)));
+                evidence.push(Evidence::display_text(text, Span::new(base + s, base + i)));
             }
         }
         latin = false;
         lookalike = false;
     }
-    (!evidence.is_empty()).then_some(Hit {
-        rule: "r4.mixed_script_word",
-        evidence,
-    })
 }
 
 #[cfg(test)]
@@ -138,5 +195,89 @@ mod tests {
         assert!(
             mixed_script_words("Привет мир, καλημέρα, Amazonギフト券 and plain English").is_none()
         );
+    }
+
+    /// The walk over the whole text that the piece-wise walk replaced.
+    fn reference_mixed_script_words(text: &str) -> Option<Hit> {
+        let mut evidence = Vec::new();
+        let mut start = None;
+        let (mut latin, mut lookalike) = (false, false);
+        for (i, c) in text
+            .char_indices()
+            .chain(std::iter::once((text.len(), ' ')))
+        {
+            if c.is_alphabetic() {
+                start.get_or_insert(i);
+                match script(c) {
+                    Script::Latin => latin = true,
+                    Script::Lookalike => lookalike = true,
+                    Script::Other => {}
+                }
+                continue;
+            }
+            if let Some(s) = start.take() {
+                if latin && lookalike && evidence.len() < MAX_EVIDENCE {
+                    evidence.push(Evidence::display_text(text, Span::new(s, i)));
+                }
+            }
+            latin = false;
+            lookalike = false;
+        }
+        (!evidence.is_empty()).then_some(Hit {
+            rule: "r4.mixed_script_word",
+            evidence,
+        })
+    }
+
+    fn spans(hit: Option<Hit>) -> Vec<(Option<Span>, String)> {
+        hit.map(|h| h.evidence)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.span, e.excerpt))
+            .collect()
+    }
+
+    #[test]
+    fn word_bit_trick_finds_exactly_the_lead_bytes() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = [b'a'; 8];
+                word[at] = b;
+                let expected = is_lookalike_lead(b);
+                assert_eq!(
+                    has_lookalike_lead(u64::from_le_bytes(word)),
+                    expected,
+                    "{b:#x}@{at}"
+                );
+                let mut high = [0xE3u8; 8];
+                high[at] = b;
+                assert_eq!(
+                    has_lookalike_lead(u64::from_le_bytes(high)),
+                    expected,
+                    "{b:#x}@{at}"
+                );
+            }
+        }
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1024))]
+            #[test]
+            fn same_as_the_whole_text_walk(
+                s in "([a-zA-Z0-9 .,_\\-]|[\u{0340}-\u{0540}]|[\u{00C0}-\u{024F}]|[ぁ-んア-ン]|\\PC)*",
+            ) {
+                prop_assert_eq!(spans(mixed_script_words(&s)), spans(reference_mixed_script_words(&s)));
+            }
+
+            #[test]
+            fn byte_scan_same_as_bytewise(s in "(\\PC|[\u{0340}-\u{0540}])*") {
+                let expected = s.bytes().any(is_lookalike_lead);
+                prop_assert_eq!(has_lookalike_script(&s), expected);
+            }
+        }
     }
 }

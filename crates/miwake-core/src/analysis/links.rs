@@ -1,6 +1,8 @@
 //! Where every link really goes, judged without opening it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashSet};
 
 use crate::analysis::brands::{host_suffixes, BrandIndex};
 use crate::analysis::Hit;
@@ -66,8 +68,9 @@ pub fn analyze_links(
     let mut reports: Vec<LinkReport> = Vec::with_capacity(links.len());
     let mut by_rule: BTreeMap<&'static str, Vec<Evidence>> = BTreeMap::new();
     // Newsletters repeat one tracking link dozens of times: judge each target once.
-    let mut judged: HashMap<(&str, &str, LinkOrigin), (usize, Vec<&'static str>)> = HashMap::new();
-    let mut hosts = HostVerdicts::new();
+    let mut judged: HashMap<(&str, &str, LinkOrigin), (usize, Vec<&'static str>)> =
+        HashMap::with_capacity_and_hasher(links.len(), Default::default());
+    let mut hosts = HostVerdicts::default();
     for (index, link) in links.iter().enumerate() {
         let key = (link.href.as_str(), link.text.as_str(), link.origin);
         let (report, rules) = match judged.get(&key) {
@@ -352,7 +355,7 @@ mod tests {
     fn findings_of(link: Link, claimed: Option<usize>) -> Vec<&'static str> {
         let (b, l) = index();
         let claim = claimed.map_or(LinkClaim::None, LinkClaim::Message);
-        judge_link(&link, &b, &l, claim, true, &mut HostVerdicts::new()).1
+        judge_link(&link, &b, &l, claim, true, &mut HostVerdicts::default()).1
     }
 
     #[test]
@@ -387,7 +390,7 @@ mod tests {
             &l,
             LinkClaim::Explicit(amazon.expect("amazon")),
             true,
-            &mut HostVerdicts::new(),
+            &mut HostVerdicts::default(),
         )
         .1;
         assert_eq!(explicit, vec!["link.claimed_brand_foreign"]);

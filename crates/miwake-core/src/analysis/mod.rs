@@ -18,7 +18,7 @@ pub mod route;
 pub mod sender;
 pub mod verdict;
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use crate::facts::{FactExtractor, Facts};
 use crate::ingest::{ingest, Limits};

@@ -1,7 +1,5 @@
 //! From findings to a verdict: weigh, sort, pick advice and replies, assemble the report.
 
-use std::collections::HashMap;
-
 use crate::analysis::content_rules::RuleMatch;
 use crate::analysis::intent::IntentScore;
 use crate::analysis::Hit;
@@ -128,15 +126,17 @@ fn weigh(k: &Knowledge, findings: &mut [Finding]) -> i32 {
             .for_each(|f| f.weight = 0);
     }
     findings.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.rule.cmp(&b.rule)));
-    let mut seen: HashMap<&str, u32> = HashMap::new();
+    // A handful of families: a list beats a hash map.
+    let mut seen: Vec<&str> = Vec::new();
     let mut total = 0;
     for f in findings.iter_mut() {
         if f.weight > 0 {
-            let n = seen.entry(family_key(&f.family)).or_insert(0);
-            if *n > 0 {
+            let family = family_key(&f.family);
+            if seen.contains(&family) {
                 f.weight = f.weight * k.scoring.repeat_percent / 100;
+            } else {
+                seen.push(family);
             }
-            *n += 1;
         }
         total += f.weight;
     }
