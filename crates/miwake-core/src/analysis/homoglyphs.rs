@@ -197,32 +197,11 @@ mod tests {
         );
     }
 
-    /// The walk over the whole text that the piece-wise walk replaced.
+    /// The walk over the whole text that the piece-wise walk replaced: the word walk with
+    /// the whole text as its one piece.
     fn reference_mixed_script_words(text: &str) -> Option<Hit> {
         let mut evidence = Vec::new();
-        let mut start = None;
-        let (mut latin, mut lookalike) = (false, false);
-        for (i, c) in text
-            .char_indices()
-            .chain(std::iter::once((text.len(), ' ')))
-        {
-            if c.is_alphabetic() {
-                start.get_or_insert(i);
-                match script(c) {
-                    Script::Latin => latin = true,
-                    Script::Lookalike => lookalike = true,
-                    Script::Other => {}
-                }
-                continue;
-            }
-            if let Some(s) = start.take() {
-                if latin && lookalike && evidence.len() < MAX_EVIDENCE {
-                    evidence.push(Evidence::display_text(text, Span::new(s, i)));
-                }
-            }
-            latin = false;
-            lookalike = false;
-        }
+        mixed_words_in(text, 0, text, &mut evidence);
         (!evidence.is_empty()).then_some(Hit {
             rule: "r4.mixed_script_word",
             evidence,

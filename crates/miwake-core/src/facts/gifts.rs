@@ -70,13 +70,7 @@ impl Gifts {
             let Some(m) = self.card.find_at(text, from) else {
                 break;
             };
-            let start = bounded_start(text, m.start(), m.end());
-            if let Some(value) = start.and_then(|s| text.get(s..m.end())) {
-                out.push(Found {
-                    value: value.to_string(),
-                    span: Span::new(m.end() - value.len(), m.end()),
-                });
-            }
+            out.extend(found(text, m.start(), m.end()));
             pos = m.end().max(pos + 1);
             if out.len() >= super::MAX_PER_KIND * 2 || pos >= text.len() {
                 break;
@@ -109,6 +103,15 @@ fn search_start(text: &str, pos: usize, required: usize) -> usize {
         from -= 1;
     }
     from
+}
+
+/// The card mention matched at `start..end`, cut by [`bounded_start`].
+fn found(text: &str, start: usize, end: usize) -> Option<Found> {
+    let start = bounded_start(text, start, end)?;
+    Some(Found {
+        value: text.get(start..end)?.to_string(),
+        span: Span::new(start, end),
+    })
 }
 
 /// When an ASCII word runs into a preceding one ("andポイント"), keep only the Japanese
@@ -163,13 +166,7 @@ mod tests {
         let mut out = Vec::new();
         let mut pos = 0;
         while let Some(m) = gifts.card.find_at(text, pos) {
-            let start = bounded_start(text, m.start(), m.end());
-            if let Some(value) = start.and_then(|s| text.get(s..m.end())) {
-                out.push(Found {
-                    value: value.to_string(),
-                    span: Span::new(m.end() - value.len(), m.end()),
-                });
-            }
+            out.extend(found(text, m.start(), m.end()));
             pos = m.end().max(pos + 1);
             if out.len() >= super::super::MAX_PER_KIND * 2 || pos >= text.len() {
                 break;
