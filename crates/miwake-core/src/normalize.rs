@@ -15,15 +15,34 @@ use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::message::Span;
 
-/// Normalised text plus, for each of its bytes, the byte offset in the original text.
+/// Normalised text plus a map from each of its bytes back to the original text.
 #[derive(Debug, Clone, Default)]
 pub struct NormalizedText {
     pub text: String,
-    /// `origin[i]` is the original byte offset that normalised byte `i` came from;
-    /// one extra entry at the end holds the original text's length.
-    origin: Vec<u32>,
-    /// `ends[i]` is the end of the original segment normalised byte `i` came from.
-    ends: Vec<u32>,
+    /// The map back, as stretches of normalised bytes in text order.
+    pieces: Vec<Piece>,
+    /// The original text's length: where the end of the normalised text maps to.
+    origin_len: u32,
+}
+
+/// A stretch of normalised text, from byte `start` to the next piece's `start`, and where
+/// it came from. Storing stretches instead of two offsets per byte keeps the map small:
+/// most text is ASCII or kana/kanji that maps one character to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Piece {
+    start: u32,
+    /// Original offset of the stretch's first byte.
+    origin: u32,
+    source: Source,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// Each character came from one original character of the same length, in order:
+    /// a byte's origin is its character's start shifted by `origin - start`.
+    Parallel,
+    /// Every byte came from the one original segment `origin..end`.
+    Segment { end: u32 },
 }
 
 impl NormalizedText {
@@ -31,12 +50,10 @@ impl NormalizedText {
         let original = clamp_len(original);
         let mut out = Builder::new(original.len(), true);
         run(original, &mut out);
-        let len = original.len() as u32;
-        out.origin.push(len);
         NormalizedText {
             text: out.text,
-            origin: out.origin,
-            ends: out.ends,
+            pieces: out.pieces,
+            origin_len: original.len() as u32,
         }
     }
 
@@ -50,24 +67,66 @@ impl NormalizedText {
         if start == end {
             return Span::new(o_start, o_start);
         }
-        let o_end = self.ends.get(end - 1).map_or(o_start, |&e| e as usize);
-        Span::new(o_start, o_end.max(o_start))
+        Span::new(o_start, self.end_at(end - 1).max(o_start))
     }
 
     /// Original byte offset for normalised byte `i` (the original length past the end).
     pub fn origin_at(&self, i: usize) -> usize {
-        let idx = i.min(self.origin.len().saturating_sub(1));
-        self.origin.get(idx).map_or(0, |&o| o as usize)
+        match self.piece_of(i) {
+            Some(piece) => match piece.source {
+                Source::Parallel => self.parallel_offset(piece, char_start(&self.text, i)),
+                Source::Segment { .. } => piece.origin as usize,
+            },
+            None => self.origin_len(),
+        }
+    }
+
+    /// End of the original text that normalised byte `i` came from.
+    fn end_at(&self, i: usize) -> usize {
+        match self.piece_of(i) {
+            Some(piece) => match piece.source {
+                Source::Parallel => self.parallel_offset(piece, char_end(&self.text, i)),
+                Source::Segment { end } => end as usize,
+            },
+            None => self.origin_len(),
+        }
+    }
+
+    fn piece_of(&self, i: usize) -> Option<&Piece> {
+        if i >= self.text.len() {
+            return None;
+        }
+        let after = self.pieces.partition_point(|p| p.start as usize <= i);
+        self.pieces.get(after.checked_sub(1)?)
+    }
+
+    fn parallel_offset(&self, piece: &Piece, normalized: usize) -> usize {
+        (piece.origin as usize + normalized).saturating_sub(piece.start as usize)
     }
 
     /// Length in bytes of the original text this was built from.
     pub fn origin_len(&self) -> usize {
-        self.origin.last().map_or(0, |&o| o as usize)
+        self.origin_len as usize
     }
 
     pub fn as_str(&self) -> &str {
         &self.text
     }
+}
+
+fn char_start(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn char_end(s: &str, i: usize) -> usize {
+    let mut end = i + 1;
+    while end < s.len() && !s.is_char_boundary(end) {
+        end += 1;
+    }
+    end
 }
 
 /// The matching form of a short string (patterns, domains, display names).
@@ -93,19 +152,16 @@ fn clamp_len(s: &str) -> &str {
 
 struct Builder {
     text: String,
-    origin: Vec<u32>,
-    ends: Vec<u32>,
+    pieces: Vec<Piece>,
     track: bool,
     last_space: bool,
 }
 
 impl Builder {
     fn new(cap: usize, track: bool) -> Self {
-        let map_cap = if track { cap + 1 } else { 0 };
         Builder {
             text: String::with_capacity(cap),
-            origin: Vec::with_capacity(map_cap),
-            ends: Vec::with_capacity(map_cap),
+            pieces: Vec::new(),
             track,
             last_space: false,
         }
@@ -117,13 +173,8 @@ impl Builder {
             return;
         }
         self.last_space = false;
+        self.map_next(c.len_utf8(), start, end);
         self.text.push(c);
-        if self.track {
-            for _ in 0..c.len_utf8() {
-                self.origin.push(start as u32);
-                self.ends.push(end as u32);
-            }
-        }
     }
 
     /// Append ASCII bytes (no combining marks follow them) that start at `base`.
@@ -145,40 +196,102 @@ impl Builder {
     /// ASCII that maps byte for byte: lower-cased, its spaces single and plain.
     fn push_plain(&mut self, plain: &str, base: usize) {
         self.last_space = plain.ends_with(' ');
+        self.map_parallel(base);
         let start = self.text.len();
         self.text.push_str(plain);
         self.text[start..].make_ascii_lowercase();
-        if self.track {
-            let (lo, hi) = (base as u32, (base + plain.len()) as u32);
-            self.origin.extend(lo..hi);
-            self.ends.extend(lo + 1..hi + 1);
-        }
     }
 
     /// Three-byte characters that map to themselves, each its own segment.
     fn push_stable_run(&mut self, run: &str, base: usize) {
         self.last_space = false;
+        self.map_parallel(base);
         self.text.push_str(run);
-        if self.track {
-            let (lo, hi) = (base as u32, (base + run.len()) as u32);
-            let char_start = move |b: u32| b - (b - lo) % 3;
-            self.origin.extend((lo..hi).map(char_start));
-            self.ends.extend((lo..hi).map(|b| char_start(b) + 3));
-        }
     }
 
     fn push_space(&mut self, start: usize, end: usize) {
         if self.last_space {
-            if let Some(last) = self.ends.last_mut() {
-                *last = (*last).max(end as u32);
-            }
+            self.widen_last_byte(end);
             return;
         }
         self.last_space = true;
+        self.map_next(1, start, end);
         self.text.push(' ');
-        if self.track {
-            self.origin.push(start as u32);
-            self.ends.push(end as u32);
+    }
+
+    /// Maps the `len` bytes about to be appended to the original segment `start..end`.
+    fn map_next(&mut self, len: usize, start: usize, end: usize) {
+        if !self.track {
+            return;
+        }
+        if end - start == len {
+            self.map_parallel(start);
+            return;
+        }
+        let source = Source::Segment { end: end as u32 };
+        let same_segment = self
+            .pieces
+            .last()
+            .is_some_and(|p| p.origin == start as u32 && p.source == source);
+        if !same_segment {
+            self.pieces.push(Piece {
+                start: self.text.len() as u32,
+                origin: start as u32,
+                source,
+            });
+        }
+    }
+
+    /// Maps the text about to be appended character for character to the original text
+    /// from `origin` on.
+    fn map_parallel(&mut self, origin: usize) {
+        if !self.track {
+            return;
+        }
+        let start = self.text.len() as u32;
+        let origin = origin as u32;
+        let continues = self.pieces.last().is_some_and(|p| {
+            p.source == Source::Parallel
+                && p.origin.wrapping_sub(p.start) == origin.wrapping_sub(start)
+        });
+        if !continues {
+            self.pieces.push(Piece {
+                start,
+                origin,
+                source: Source::Parallel,
+            });
+        }
+    }
+
+    /// A collapsed space also covers the original whitespace up to `end`.
+    fn widen_last_byte(&mut self, end: usize) {
+        let Some(last_byte) = self.text.len().checked_sub(1) else {
+            return;
+        };
+        let Some(piece) = self.pieces.last_mut() else {
+            return;
+        };
+        match &mut piece.source {
+            Source::Segment { end: piece_end } => *piece_end = (*piece_end).max(end as u32),
+            Source::Parallel => {
+                // The last byte is a one-byte space; it becomes a segment of its own.
+                let origin = piece
+                    .origin
+                    .saturating_add((last_byte as u32).saturating_sub(piece.start));
+                if end as u32 <= origin + 1 {
+                    return;
+                }
+                let widened = Piece {
+                    start: last_byte as u32,
+                    origin,
+                    source: Source::Segment { end: end as u32 },
+                };
+                if piece.start == last_byte as u32 {
+                    *piece = widened;
+                } else {
+                    self.pieces.push(widened);
+                }
+            }
         }
     }
 }
@@ -773,8 +886,12 @@ mod tests {
         let new = NormalizedText::new(s);
         let old = reference::normalize(s);
         assert_eq!(new.text, old.text, "text of {s:?}");
-        assert_eq!(new.origin, old.origin, "origin of {s:?}");
-        assert_eq!(new.ends, old.ends, "ends of {s:?}");
+        let origins: Vec<u32> = (0..=new.text.len())
+            .map(|i| new.origin_at(i) as u32)
+            .collect();
+        let ends: Vec<u32> = (0..new.text.len()).map(|i| new.end_at(i) as u32).collect();
+        assert_eq!(origins, old.origin, "origin of {s:?}");
+        assert_eq!(ends, old.ends, "ends of {s:?}");
         assert_eq!(normalize_str(s), old.text, "normalize_str of {s:?}");
     }
 
@@ -864,7 +981,6 @@ mod tests {
                 b in 0usize..400,
             ) {
                 let n = NormalizedText::new(&s);
-                prop_assert_eq!(n.origin.len(), n.text.len() + 1);
                 let o = n.to_original(Span::new(a, b));
                 prop_assert!(o.start <= o.end && o.end <= s.len());
                 prop_assert!(s.is_char_boundary(o.start) && s.is_char_boundary(o.end));
@@ -881,8 +997,10 @@ mod tests {
             #[test]
             fn origin_is_monotone(s in "\\PC*") {
                 let n = NormalizedText::new(&s);
-                prop_assert!(n.origin.windows(2).all(|w| w[0] <= w[1]));
-                prop_assert!(n.ends.windows(2).all(|w| w[0] <= w[1]));
+                let origins: Vec<usize> = (0..=n.text.len()).map(|i| n.origin_at(i)).collect();
+                let ends: Vec<usize> = (0..n.text.len()).map(|i| n.end_at(i)).collect();
+                prop_assert!(origins.windows(2).all(|w| w[0] <= w[1]));
+                prop_assert!(ends.windows(2).all(|w| w[0] <= w[1]));
             }
         }
     }
