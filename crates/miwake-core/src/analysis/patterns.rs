@@ -393,19 +393,39 @@ impl LazyRegex {
     }
 }
 
+thread_local! {
+    /// One NFA compiler per thread, reused for every pattern: a fresh one allocates (and
+    /// later drops) its UTF-8 compilation tables, which cost about as much as compiling a
+    /// small pattern.
+    static FORWARD_COMPILER: thompson::Compiler = forward_compiler();
+}
+
+fn forward_compiler() -> thompson::Compiler {
+    let mut compiler = thompson::Compiler::new();
+    compiler.configure(
+        thompson::Config::new()
+            .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+            .which_captures(thompson::WhichCaptures::None),
+    );
+    compiler
+}
+
 /// A forward-only lazy DFA for `source`; `None` if the pattern needs what a lazy DFA
 /// lacks (e.g. a Unicode word boundary) or exceeds the size limit.
 fn build_forward(source: &str) -> Option<hybrid::dfa::DFA> {
+    let hir = syntax::parse_with(source, &syntax::Config::new().case_insensitive(true)).ok()?;
+    let nfa = FORWARD_COMPILER.with(|compiler| compiler.build_from_hir(&hir).ok())?;
     hybrid::dfa::DFA::builder()
-        .syntax(syntax::Config::new().case_insensitive(true))
-        .thompson(
-            thompson::Config::new()
-                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                .which_captures(thompson::WhichCaptures::None),
-        )
         .configure(hybrid::dfa::Config::new().match_kind(regex_automata::MatchKind::LeftmostFirst))
-        .build(source)
+        .build_from_nfa(nfa)
         .ok()
+}
+
+/// How many NFA states the forward automaton of a [`prepare`]d pattern has (0 if it does
+/// not build): for the `pattern_costs` example, which ranks the knowledge by build cost.
+#[doc(hidden)]
+pub fn forward_nfa_states(source: &str) -> usize {
+    build_forward(source).map_or(0, |dfa| dfa.get_nfa().states().len())
 }
 
 impl SearchCaches {
@@ -752,6 +772,31 @@ mod tests {
         assert_eq!(windows(reach, 30, [20, 3].into_iter()), vec![0..14, 16..30]);
         assert_eq!(windows(reach, 30, [9, 3].into_iter()), vec![0..20]);
         assert!(inner_literals(&parse(".{0,3}x")).is_none());
+    }
+
+    #[test]
+    fn the_shared_compiler_builds_what_a_fresh_one_builds() {
+        // In this order the reused compiler carries UTF-8 tables and states from one
+        // pattern into the next.
+        let sources = [
+            r"\b(click|tap) .{0,40}(verify|confirm)",
+            "(ログイン|サインイン).{0,30}(確認|更新)",
+            r"(^|[^a-z])line ?id([^a-z]|$)",
+            r"\bask.{0,3}k",
+        ];
+        for source in sources.map(prepare) {
+            let fresh = thompson::Compiler::new()
+                .syntax(syntax::Config::new().case_insensitive(true))
+                .configure(
+                    thompson::Config::new()
+                        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                        .which_captures(thompson::WhichCaptures::None),
+                )
+                .build(&source)
+                .expect("builds");
+            let shared = build_forward(&source).expect("builds");
+            assert_eq!(format!("{:?}", shared.get_nfa()), format!("{fresh:?}"));
+        }
     }
 
     #[test]
