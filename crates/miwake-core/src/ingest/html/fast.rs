@@ -161,6 +161,27 @@ fn skip_whitespace(bytes: &[u8], mut p: usize) -> usize {
     p
 }
 
+/// The end of the ASCII whitespace that starts at `at`: the first two bytes one by one (most
+/// runs are shorter), then eight at a time.
+#[inline(always)]
+fn whitespace_end(bytes: &[u8], at: usize) -> usize {
+    if !bytes.get(at).is_some_and(|&b| is(WHITESPACE, b)) {
+        return at;
+    }
+    if !bytes.get(at + 1).is_some_and(|&b| is(WHITESPACE, b)) {
+        return at + 1;
+    }
+    let mut p = at + 2;
+    while let Some(x) = swar::load(bytes, p) {
+        let others = swar::others(swar::ascii_whitespace(x));
+        if others != 0 {
+            return p + swar::first(others);
+        }
+        p += 8;
+    }
+    skip_whitespace(bytes, p)
+}
+
 /// The attribute whose name starts at `start` (its first byte may be `=`): its name, its raw
 /// value (empty if it has none) and where the before-attribute-name state goes on; `None` if
 /// the input ends first.
@@ -267,6 +288,10 @@ impl<'h> FastTokenizer<'h, '_> {
     /// The data state up to the next tag-like construct, which it reads; returns the next state.
     fn data(&mut self) -> Step<Mode> {
         loop {
+            self.whitespace_text();
+            if self.at(self.pos) == Some(b'<') {
+                return self.tag_open();
+            }
             if !self.text_to_markup(true)? {
                 return Ok(Mode::Data);
             }
@@ -275,6 +300,19 @@ impl<'h> FastTokenizer<'h, '_> {
             } else {
                 return self.tag_open();
             }
+        }
+    }
+
+    /// Reads the ASCII whitespace at `pos` as text: between tags, text is mostly nothing, a line
+    /// break, or a line break and indentation, which the converter reads as one space.
+    #[inline(always)]
+    fn whitespace_text(&mut self) {
+        let end = whitespace_end(self.bytes(), self.pos);
+        if end > self.pos {
+            if self.conv.shows_text() {
+                self.conv.space();
+            }
+            self.pos = end;
         }
     }
 

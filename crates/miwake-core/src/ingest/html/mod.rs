@@ -4,6 +4,7 @@ use std::convert::Infallible;
 
 use html5gum::{naive_next_state, Emitter, Error, State, Tokenizer};
 
+use super::swar;
 use crate::message::{Link, LinkOrigin, Span};
 
 mod entities;
@@ -609,6 +610,11 @@ impl Converter {
         }
     }
 
+    /// Writes text that is only whitespace: the same as [`Converter::text`] with it.
+    fn space(&mut self) {
+        self.pending_space = true;
+    }
+
     /// Writes text, collapsing runs of whitespace (ASCII and no-break spaces) into one space.
     fn text(&mut self, s: &str) {
         let bytes = s.as_bytes();
@@ -847,11 +853,8 @@ fn next_phrase_break_candidate(bytes: &[u8], from: usize) -> Option<usize> {
     }
     // The rest, padded with zero bytes, which are flagged as control characters: a flag past
     // the end means none.
-    let tail = words.remainder();
-    let mut le = [0; 8];
-    le.get_mut(..tail.len())?.copy_from_slice(tail);
-    let at = (offset + phrase_break_in_word(u64::from_le_bytes(le), &mut space_before)?)
-        .checked_sub(1)?;
+    let tail = swar::load_tail(words.remainder(), 0);
+    let at = (offset + phrase_break_in_word(tail, &mut space_before)?).checked_sub(1)?;
     (at < bytes.len()).then_some(at)
 }
 

@@ -394,6 +394,7 @@ fn fragment() -> impl Strategy<Value = String> {
     ];
     prop_oneof![
         3 => text.prop_map(String::from),
+        1 => "[ \t\r\n\u{c}\u{b}\u{a0}]{0,40}".prop_map(String::from),
         2 => start_tag,
         2 => end_tag,
         1 => reference.prop_map(String::from),
