@@ -11,6 +11,7 @@ use mail_parser::{
     MessagePartId, MimeHeaders, PartType,
 };
 
+use super::detect::{EmailStart, HeaderLines};
 use super::elide::{elide_binary_bodies, ElidedText, Elisions};
 use super::html::{html_to_text, HtmlText};
 use super::{floor_char_boundary, plain, single_byte, swar, zip, Builder};
@@ -53,7 +54,8 @@ fn parser() -> &'static MessageParser {
 /// Parses an e-mail into `out`; false when mail-parser finds no message at all.
 ///
 /// `missing_blank`: where to insert the blank line missing between headers and body.
-pub(super) fn ingest_email(input: &[u8], missing_blank: Option<usize>, out: &mut Builder) -> bool {
+pub(super) fn ingest_email(found: &EmailStart, input: &[u8], out: &mut Builder) -> bool {
+    let missing_blank = found.missing_blank;
     let input = cap_part_headers(input, out);
     let mut input: Cow<[u8]> =
         match missing_blank.and_then(|at| input.get(..at).zip(input.get(at..))) {
@@ -64,7 +66,7 @@ pub(super) fn ingest_email(input: &[u8], missing_blank: Option<usize>, out: &mut
     if !closers.is_empty() {
         input.to_mut().extend_from_slice(&closers);
     }
-    let elided = elide(&input);
+    let elided = elide(&input, &found.header);
     let parsed_elided = elided.as_ref().and_then(|elided| {
         let mail = parser().parse(&elided.bytes[..])?;
         elided
@@ -99,12 +101,12 @@ thread_local! {
     pub(super) static NO_ELISION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-fn elide(input: &[u8]) -> Option<super::elide::Elided> {
+fn elide(input: &[u8], header: &HeaderLines) -> Option<super::elide::Elided> {
     #[cfg(test)]
     if NO_ELISION.with(std::cell::Cell::get) {
         return None;
     }
-    elide_binary_bodies(input)
+    elide_binary_bodies(input, Some(header))
 }
 
 /// Closing delimiters (`--boundary--`) that a truncated or sloppy message never wrote,
@@ -160,8 +162,11 @@ fn missing_closing_boundaries(input: &[u8]) -> Vec<u8> {
 /// counting boundary and `Content-Type` lines first keeps a MIME bomb's cost bounded.
 fn cap_part_headers<'a>(input: &'a [u8], out: &mut Builder) -> &'a [u8] {
     let max = out.limits.max_parts.saturating_mul(4).saturating_add(64);
-    // Each counted line follows a line break: with no more breaks than the cap, nothing is cut.
-    if memchr::memchr_iter(b'\n', input).count() <= max {
+    // Each counted line follows a line break and holds a dash of its own: with no more breaks,
+    // or no more dashes, than the cap, nothing is cut (and the lines need not be looked at).
+    if memchr::memchr_iter(b'\n', input).count() <= max
+        || memchr::memchr_iter(b'-', input).count() <= max
+    {
         return input;
     }
     let mut count = 0usize;
@@ -675,6 +680,49 @@ mod tests {
             let text: String = chars.into_iter().collect();
             let expected = text.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
             prop_assert_eq!(collapse_whitespace(&text), expected);
+        }
+    }
+
+    /// The cap as first written: every line looked at.
+    fn cap_reference(input: &[u8], max: usize) -> usize {
+        let mut count = 0usize;
+        for nl in memchr::memchr_iter(b'\n', input) {
+            let line = &input[nl + 1..];
+            let starts_part = line.starts_with(b"--")
+                || line
+                    .get(..13)
+                    .is_some_and(|l| l.eq_ignore_ascii_case(b"content-type:"));
+            if starts_part {
+                count += 1;
+                if count > max {
+                    return nl + 1;
+                }
+            }
+        }
+        input.len()
+    }
+
+    fn mime_line() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "--b\n",
+            "Content-Type: text/plain\n",
+            "content-type:x\n",
+            "a-b\n",
+            "-\n",
+            "plain\n",
+            "\n",
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn part_cap_cuts_as_the_reference(lines in proptest::collection::vec(mime_line(), 60..120)) {
+            let input = lines.concat();
+            // The smallest cap: 68 part lines.
+            let limits = super::super::Limits { max_parts: 1, ..Default::default() };
+            let mut out = Builder::new(&limits);
+            let capped = cap_part_headers(input.as_bytes(), &mut out);
+            prop_assert_eq!(capped.len(), cap_reference(input.as_bytes(), 68));
         }
     }
 
