@@ -1,5 +1,6 @@
 //! What mail-parser need not read, cut out before it parses: top-level header fields we never
-//! look at, and base64 bodies of binary attachments.
+//! look at or only read as written (those are handed over from the original, see
+//! [`Elisions::raw_headers`]), and base64 bodies of binary attachments.
 //!
 //! Anti-spam and signature headers are often half of a message, and mail-parser scans every
 //! byte of them; images and documents need only their name, type and size, yet were decoded.
@@ -65,8 +66,8 @@ struct Region {
 
 #[derive(Clone, PartialEq, Eq)]
 enum Cut {
-    /// Top-level header fields, of which this many `Received`.
-    Headers { received: usize },
+    /// Top-level header fields.
+    Headers(HeaderCut),
     /// A binary part's base64 body.
     Body { decoded_len: usize },
     /// A text part's quoted-printable, base64 or unencoded body, ended by `--boundary`.
@@ -84,22 +85,59 @@ struct TextCut {
     raw_end: usize,
 }
 
-/// Top-level header fields that `mime::fill_headers` reads (besides every `Content-*` field);
-/// the rest are cut. A field read there must be listed here.
+/// What a run of cut top-level fields held that is read: `Received` fields (counted), and
+/// the fields read as written.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+struct HeaderCut {
+    received: usize,
+    raw: Vec<RawField>,
+}
+
+/// A cut field that `mime::fill_headers` reads as written: its kind and value (after the
+/// colon, to the end of the field) in the original.
+#[derive(Clone, PartialEq, Eq, Debug)]
+struct RawField {
+    kind: RawHeader,
+    value: Range<usize>,
+}
+
+/// Top-level fields that `mime::fill_headers` reads as written, never parsed: cut like the
+/// unread ones, and handed over from the original.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum RawHeader {
+    Date,
+    ReturnPath,
+    AuthenticationResults,
+    ArcAuthenticationResults,
+    ListId,
+    ListUnsubscribe,
+    AmazonRelayType,
+}
+
+/// The names of the [`RawHeader`] fields, as mail-parser names them (lower case).
+const RAW_HEADERS: &[(&[u8], RawHeader)] = &[
+    (b"date", RawHeader::Date),
+    (b"return-path", RawHeader::ReturnPath),
+    (b"authentication-results", RawHeader::AuthenticationResults),
+    (
+        b"arc-authentication-results",
+        RawHeader::ArcAuthenticationResults,
+    ),
+    (b"list-id", RawHeader::ListId),
+    (b"list-unsubscribe", RawHeader::ListUnsubscribe),
+    (b"x-amazon-mail-relay-type", RawHeader::AmazonRelayType),
+];
+
+/// Top-level header fields that `mime::fill_headers` reads from the parse (besides every
+/// `Content-*` field); the rest are cut. A field read there must be listed here or in
+/// [`RAW_HEADERS`].
 const KEPT_HEADERS: &[&[u8]] = &[
     b"from",
     b"sender",
     b"reply-to",
     b"to",
     b"subject",
-    b"date",
     b"message-id",
-    b"return-path",
-    b"authentication-results",
-    b"arc-authentication-results",
-    b"list-id",
-    b"list-unsubscribe",
-    b"x-amazon-mail-relay-type",
     b"mime-version",
 ];
 
@@ -247,14 +285,14 @@ impl Elided {
         };
         self.regions
             .iter()
-            .filter(|r| matches!(r.cut, Cut::Headers { .. }))
+            .filter(|r| matches!(r.cut, Cut::Headers(_)))
             .all(|r| ends_field_or_block(r.at))
     }
 
     fn body_cuts(&self) -> usize {
         self.regions
             .iter()
-            .filter(|r| !matches!(r.cut, Cut::Headers { .. }))
+            .filter(|r| !matches!(r.cut, Cut::Headers(_)))
             .count()
     }
 
@@ -354,20 +392,34 @@ impl<'a> Elisions<'a> {
             .get(from..to)
             .unwrap_or_default()
             .iter()
-            .filter(|r| !matches!(r.cut, Cut::Headers { .. }))
+            .filter(|r| !matches!(r.cut, Cut::Headers(_)))
             .map(|r| r.original.len())
             .sum()
     }
 
     /// `Received` fields cut from the top-level header.
     pub fn received_cut(&self) -> usize {
-        self.regions
-            .iter()
-            .map(|r| match r.cut {
-                Cut::Headers { received } => received,
-                _ => 0,
+        self.cut_fields().map(|cut| cut.received).sum()
+    }
+
+    /// The cut fields read as written, in input order: their kind and value as written.
+    pub fn raw_headers(&self) -> impl Iterator<Item = (RawHeader, &'a [u8])> + '_ {
+        self.cut_fields().flat_map(|cut| {
+            cut.raw.iter().map(|field| {
+                (
+                    field.kind,
+                    self.original.get(field.value.clone()).unwrap_or_default(),
+                )
             })
-            .sum()
+        })
+    }
+
+    /// What each run of cut top-level fields held.
+    fn cut_fields(&self) -> impl Iterator<Item = &'a HeaderCut> {
+        self.regions.iter().filter_map(|r| match &r.cut {
+            Cut::Headers(cut) => Some(cut),
+            _ => None,
+        })
     }
 
     /// Whether `mail` reads the elided copy (the message or a forwarded one inside it).
@@ -501,13 +553,12 @@ fn find_regions(input: &[u8], header: Option<&HeaderLines>) -> Vec<Region> {
 /// With the blank line reached, also gives what the kept fields say of the body.
 fn header_cuts(input: &[u8], regions: &mut Vec<Region>) -> (usize, Option<PartHeaders>) {
     let mut pos = 0;
-    let mut run: Option<(usize, usize)> = None;
-    let mut headers = PartHeaders::default();
+    let mut runs = HeaderRuns::default();
     while let Some(line) = line_at(input, pos) {
         let text = &input[line.clone()];
         if text == b"\n" || text == b"\r\n" {
-            regions.extend(run.map(|(start, received)| header_region(start..pos, received)));
-            return (line.end, Some(headers));
+            runs.close(pos, regions);
+            return (line.end, Some(runs.headers));
         }
         let Some(name) = field_name(text) else {
             return (pos, None);
@@ -515,19 +566,45 @@ fn header_cuts(input: &[u8], regions: &mut Vec<Region>) -> (usize, Option<PartHe
         let Some(end) = field_end(input, line.end) else {
             return (pos, None);
         };
-        if is_kept_header(name) {
-            headers.read(text);
-            regions.extend(
-                run.take()
-                    .map(|(start, received)| header_region(start..pos, received)),
-            );
-        } else {
-            let (_, received) = run.get_or_insert((pos, 0));
-            *received += usize::from(name.eq_ignore_ascii_case(b"received"));
-        }
+        runs.field(pos..end, name, text, regions);
         pos = end;
     }
     (pos, None)
+}
+
+/// The run of cut fields that the header scan is in, and what the kept fields say.
+#[derive(Default)]
+struct HeaderRuns {
+    open: Option<(usize, HeaderCut)>,
+    headers: PartHeaders,
+}
+
+impl HeaderRuns {
+    /// The field at `field`, named `name`, whose first line is `line`.
+    fn field(&mut self, field: Range<usize>, name: &[u8], line: &[u8], regions: &mut Vec<Region>) {
+        if is_kept_header(name) {
+            self.headers.read(line);
+            self.close(field.start, regions);
+            return;
+        }
+        let (_, cut) = self
+            .open
+            .get_or_insert_with(|| (field.start, HeaderCut::default()));
+        cut.received += usize::from(name.eq_ignore_ascii_case(b"received"));
+        if let Some(kind) = raw_header(name) {
+            let value = field.start + name.len() + 1..field.end;
+            cut.raw.push(RawField { kind, value });
+        }
+    }
+
+    /// Ends the open run (if any) at `at`, cutting it.
+    fn close(&mut self, at: usize, regions: &mut Vec<Region>) {
+        regions.extend(self.open.take().map(|(start, cut)| Region {
+            at: 0,
+            original: start..at,
+            cut: Cut::Headers(cut),
+        }));
+    }
 }
 
 /// [`header_cuts`] from the fields detection found, without scanning the lines again; None
@@ -544,36 +621,20 @@ fn scanned_header_cuts(
         _ => return None,
     };
     // Every field line ends before `end`: the slices below are in bounds.
-    let mut run: Option<(usize, usize)> = None;
-    let mut headers = PartHeaders::default();
-    for field in &header.fields {
+    let mut runs = HeaderRuns::default();
+    for (i, field) in header.fields.iter().enumerate() {
         let pos = field.start;
         let name = input.get(pos..pos + field.name_len).unwrap_or_default();
         // A space before the colon: no field for `header_cuts`, which stops there.
         if input.get(pos + field.name_len) != Some(&b':') {
             return Some((pos, None));
         }
-        if is_kept_header(name) {
-            headers.read(input.get(pos..field.line_end).unwrap_or_default());
-            regions.extend(
-                run.take()
-                    .map(|(start, received)| header_region(start..pos, received)),
-            );
-        } else {
-            let (_, received) = run.get_or_insert((pos, 0));
-            *received += usize::from(name.eq_ignore_ascii_case(b"received"));
-        }
+        let field_end = header.fields.get(i + 1).map_or(end, |next| next.start);
+        let line = input.get(pos..field.line_end).unwrap_or_default();
+        runs.field(pos..field_end, name, line, regions);
     }
-    regions.extend(run.map(|(start, received)| header_region(start..end, received)));
-    Some((end + blank_len, Some(headers)))
-}
-
-fn header_region(original: Range<usize>, received: usize) -> Region {
-    Region {
-        at: 0,
-        original,
-        cut: Cut::Headers { received },
-    }
+    runs.close(end, regions);
+    Some((end + blank_len, Some(runs.headers)))
 }
 
 /// The field name of a header line, when it is a token (no spaces) followed by a colon.
@@ -620,6 +681,31 @@ const fn kept_lengths() -> u64 {
     while i < KEPT_HEADERS.len() {
         // A name of 64 bytes or more would not fit: the build fails on the shift.
         bits |= 1 << KEPT_HEADERS[i].len();
+        i += 1;
+    }
+    bits
+}
+
+/// The kind of a field read as written, by its name.
+fn raw_header(name: &[u8]) -> Option<RawHeader> {
+    // Many names have no such field's length: one bit test instead of the list.
+    if RAW_LENGTHS.checked_shr(name.len() as u32).unwrap_or(0) & 1 == 0 {
+        return None;
+    }
+    RAW_HEADERS
+        .iter()
+        .find(|(raw, _)| raw.eq_ignore_ascii_case(name))
+        .map(|&(_, kind)| kind)
+}
+
+/// Bit `n` is set when a name in [`RAW_HEADERS`] is `n` bytes long.
+const RAW_LENGTHS: u64 = raw_lengths();
+
+const fn raw_lengths() -> u64 {
+    let mut bits = 0u64;
+    let mut i = 0;
+    while i < RAW_HEADERS.len() {
+        bits |= 1 << RAW_HEADERS[i].0.len();
         i += 1;
     }
     bits
@@ -1580,6 +1666,34 @@ mod tests {
     }
 
     #[test]
+    fn fields_read_as_written_are_cut_and_handed_over() {
+        let raw = "Received: from a\nDate: Mon,\n 1 Jan 2024\nFrom: A <a@b.example>\n\
+                   Authentication-Results: mx; spf=pass\nX-Spam: yes\nList-Unsubscribe: <u>\n\
+                   Subject: hi\nDATE: second\n\nbody\n";
+        let elided = elide_binary_bodies(raw.as_bytes(), None).expect("headers to cut");
+        let text = String::from_utf8(elided.bytes.clone()).expect("utf-8");
+        assert_eq!(text, "From: A <a@b.example>\nSubject: hi\n\nbody\n");
+        let elisions = elided.elisions(raw.as_bytes());
+        let fields: Vec<_> = elisions
+            .raw_headers()
+            .map(|(kind, value)| (kind, String::from_utf8_lossy(value).into_owned()))
+            .collect();
+        let expected = [
+            (RawHeader::Date, " Mon,\n 1 Jan 2024\n"),
+            (RawHeader::AuthenticationResults, " mx; spf=pass\n"),
+            (RawHeader::ListUnsubscribe, " <u>\n"),
+            (RawHeader::Date, " second\n"),
+        ];
+        let expected: Vec<_> = expected.map(|(k, v)| (k, v.to_string())).into();
+        assert_eq!(fields, expected);
+        assert_eq!(elisions.received_cut(), 1);
+        // A run that the scan leaves open (it stops at a space before a colon) is not cut:
+        // mail-parser reads its fields.
+        let stopped = "Date: a\nX-A : b\n\nbody\n";
+        assert!(elide_binary_bodies(stopped.as_bytes(), None).is_none());
+    }
+
+    #[test]
     fn kept_headers_by_length_as_the_list() {
         for name in KEPT_HEADERS {
             assert!(is_kept_header(name));
@@ -1593,6 +1707,11 @@ mod tests {
             &[b'x'; 100],
         ] {
             assert!(!is_kept_header(name));
+            assert_eq!(raw_header(name), None);
+        }
+        for (name, kind) in RAW_HEADERS {
+            assert!(!is_kept_header(name));
+            assert_eq!(raw_header(&name.to_ascii_uppercase()), Some(*kind));
         }
         assert!(is_kept_header(b"Content-Whatever"));
     }
@@ -1627,6 +1746,8 @@ mod tests {
             "X-Mailer: m\n",
             "not a header\n",
             "Date: today",
+            "Authentication-Results: a;\n",
+            "List-Id: l\r\n",
             "\n",
             "\r\n",
             "\r",

@@ -12,7 +12,7 @@ use mail_parser::{
 };
 
 use super::detect::{EmailStart, HeaderLines};
-use super::elide::{elide_binary_bodies, ElidedText, Elisions};
+use super::elide::{elide_binary_bodies, ElidedText, Elisions, RawHeader};
 use super::html::{html_to_text, HtmlText};
 use super::{floor_char_boundary, plain, single_byte, swar, zip, Builder};
 use crate::message::{Address, Attachment, Headers};
@@ -80,6 +80,10 @@ pub(super) fn ingest_email(found: &EmailStart, input: &[u8], out: &mut Builder) 
             None => return false,
         },
     };
+    // Cut fields came before any of their kind that the parse holds: they are read first.
+    for (kind, value) in elisions.raw_headers() {
+        fill_raw(&mut out.headers, kind, || raw_text(value));
+    }
     fill_headers(&mail, &mut out.headers);
     out.headers.received_count += elisions.received_cut();
     if let Some(subject) = out.headers.subject.clone() {
@@ -192,8 +196,11 @@ fn fill_headers(mail: &Mail, h: &mut Headers) {
     let Some(root) = mail.parts.first() else {
         return;
     };
-    let raw = |header: &Header| raw_value(mail.raw_message(), header);
     for header in &root.headers {
+        if let Some(kind) = raw_header(&header.name) {
+            fill_raw(h, kind, || raw_value(mail.raw_message(), header));
+            continue;
+        }
         match &header.name {
             HeaderName::From if h.from.is_none() => h.from = first_address(&header.value),
             HeaderName::Sender if h.sender.is_none() => h.sender = first_address(&header.value),
@@ -202,39 +209,69 @@ fn fill_headers(mail: &Mail, h: &mut Headers) {
             HeaderName::Subject if h.subject.is_none() => {
                 h.subject = header.value.as_text().map(str::to_string);
             }
-            HeaderName::Date if h.date.is_none() => h.date = Some(raw(header)),
             HeaderName::MessageId if h.message_id.is_none() => {
                 h.message_id = first_text(&header.value);
             }
-            HeaderName::ReturnPath if h.return_path.is_none() => {
-                let value = raw(header);
-                h.return_path = Some(value.trim_matches(['<', '>', ' ']).to_string());
-            }
-            HeaderName::AuthenticationResults => {
-                push_capped(&mut h.authentication_results, raw(header))
-            }
-            HeaderName::ArcAuthenticationResults => {
-                push_capped(&mut h.arc_authentication_results, raw(header));
-            }
-            HeaderName::ListId if h.list_id.is_none() => h.list_id = Some(raw(header)),
-            HeaderName::ListUnsubscribe => h.has_list_unsubscribe = true,
             HeaderName::Received => h.received_count += 1,
-            HeaderName::Other(name)
-                if h.amazon_relay_type.is_none()
-                    && name.eq_ignore_ascii_case("X-Amazon-Mail-Relay-Type") =>
-            {
-                h.amazon_relay_type = Some(raw(header));
-            }
             _ => {}
         }
+    }
+}
+
+/// The kind of a header that is read as written.
+fn raw_header(name: &HeaderName) -> Option<RawHeader> {
+    Some(match name {
+        HeaderName::Date => RawHeader::Date,
+        HeaderName::ReturnPath => RawHeader::ReturnPath,
+        HeaderName::AuthenticationResults => RawHeader::AuthenticationResults,
+        HeaderName::ArcAuthenticationResults => RawHeader::ArcAuthenticationResults,
+        HeaderName::ListId => RawHeader::ListId,
+        HeaderName::ListUnsubscribe => RawHeader::ListUnsubscribe,
+        HeaderName::Other(name) if name.eq_ignore_ascii_case("X-Amazon-Mail-Relay-Type") => {
+            RawHeader::AmazonRelayType
+        }
+        _ => return None,
+    })
+}
+
+/// Fills in a header read as written; `value` gives its text.
+fn fill_raw(h: &mut Headers, kind: RawHeader, value: impl FnOnce() -> String) {
+    match kind {
+        RawHeader::Date if h.date.is_none() => h.date = Some(value()),
+        RawHeader::ReturnPath if h.return_path.is_none() => {
+            h.return_path = Some(value().trim_matches(['<', '>', ' ']).to_string());
+        }
+        RawHeader::AuthenticationResults => push_capped(&mut h.authentication_results, value()),
+        RawHeader::ArcAuthenticationResults => {
+            push_capped(&mut h.arc_authentication_results, value());
+        }
+        RawHeader::ListId if h.list_id.is_none() => h.list_id = Some(value()),
+        RawHeader::ListUnsubscribe => h.has_list_unsubscribe = true,
+        RawHeader::AmazonRelayType if h.amazon_relay_type.is_none() => {
+            h.amazon_relay_type = Some(value());
+        }
+        _ => {}
     }
 }
 
 /// The header's value as written, unfolded, runs of whitespace collapsed.
 fn raw_value(raw: &[u8], header: &Header) -> String {
     let range = header.offset_start as usize..header.offset_end as usize;
-    let bytes = raw.get(range).unwrap_or_default();
-    collapse_whitespace(&String::from_utf8_lossy(bytes))
+    raw_text(raw.get(range).unwrap_or_default())
+}
+
+/// A value as written, unfolded, runs of whitespace collapsed.
+fn raw_text(bytes: &[u8]) -> String {
+    collapse_whitespace(&utf8_lossy(bytes))
+}
+
+/// `String::from_utf8_lossy`, validating first: validation alone is much faster than its
+/// chunking, and the text is almost always valid.
+fn utf8_lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// The words of `text` (split at ASCII whitespace) joined by single spaces.
@@ -563,11 +600,7 @@ fn charset_text<'a>(part: &MessagePart, decoded: &'a [u8]) -> Cow<'a, str> {
     if let Some(decode) = charset.and_then(charset_decoder) {
         return Cow::Owned(decode(decoded));
     }
-    // Validation alone is much faster than `from_utf8_lossy`'s chunking.
-    match std::str::from_utf8(decoded) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(decoded),
-    }
+    utf8_lossy(decoded)
 }
 
 /// The part's body bytes after transfer decoding, before any charset decoding.
