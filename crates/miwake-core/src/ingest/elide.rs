@@ -138,7 +138,6 @@ const KEPT_HEADERS: &[&[u8]] = &[
     b"to",
     b"subject",
     b"message-id",
-    b"mime-version",
 ];
 
 /// Up to this many boundaries, cuts are searched for each in turn rather than for all at once.

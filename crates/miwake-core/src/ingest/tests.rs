@@ -428,6 +428,7 @@ fn email_piece() -> impl Strategy<Value = String> {
         Just("Subject: hi\n".to_string()),
         Just("Date: Mon, 1 Jan 2024 00:00:00 +0000\n".to_string()),
         Just("Date : spaced\n".to_string()),
+        Just("MIME-Version: 1.0\n".to_string()),
         Just("Return-Path: <bounce@b.example>\n".to_string()),
         Just("Authentication-Results: mx.example;\n\tspf=pass  smtp.mailfrom=b.example\r\n".to_string()),
         Just("ARC-Authentication-Results: i=1; dkim=fail\n".to_string()),
