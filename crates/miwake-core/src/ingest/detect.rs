@@ -126,7 +126,11 @@ impl Block {
 fn header_block(block: &[u8]) -> Option<Block> {
     let mut known = false;
     let mut missing_blank = None;
-    let mut header = HeaderLines::default();
+    // Most header blocks have a few dozen fields: room for them without growing step by step.
+    let mut header = HeaderLines {
+        fields: Vec::with_capacity(64),
+        end: None,
+    };
     let mut pos = 0;
     for index in 0..MAX_HEADER_LINES {
         let rest = block.get(pos..).unwrap_or_default();

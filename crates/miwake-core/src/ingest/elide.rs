@@ -589,8 +589,9 @@ impl HeaderRuns {
         let (_, cut) = self
             .open
             .get_or_insert_with(|| (field.start, HeaderCut::default()));
-        cut.received += usize::from(name.eq_ignore_ascii_case(b"received"));
-        if let Some(kind) = raw_header(name) {
+        if name.eq_ignore_ascii_case(b"received") {
+            cut.received += 1;
+        } else if let Some(kind) = raw_header(name) {
             let value = field.start + name.len() + 1..field.end;
             cut.raw.push(RawField { kind, value });
         }
