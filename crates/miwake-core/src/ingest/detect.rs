@@ -59,6 +59,33 @@ pub(super) struct EmailStart {
     /// Offset (from `start`) of a MIME boundary line that directly follows the headers,
     /// where the blank line that should end them is missing.
     pub missing_blank: Option<usize>,
+    /// The header fields the scan went through, so that later steps need not scan again.
+    pub header: HeaderLines,
+}
+
+/// A header field's first line, as the scan found it (offsets from the block's start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct FieldLine {
+    pub start: usize,
+    /// Where the first line ends, after its line break (or at the end of the input).
+    pub line_end: usize,
+    /// The length of the name, which a colon or a space and a colon follow.
+    pub name_len: usize,
+}
+
+/// The fields of a header block in order, and where the scan stopped.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct HeaderLines {
+    pub fields: Vec<FieldLine>,
+    /// Where the blank line that ends the block starts (or the boundary line that stands for
+    /// a missing one); None when the scan stopped before one (line cap, end of input).
+    pub end: Option<usize>,
+}
+
+/// What [`header_block`] found: a header block, and where the blank line after it is missing.
+struct Block {
+    missing_blank: Option<usize>,
+    header: HeaderLines,
 }
 
 /// Where the RFC 5322 header block starts, when the input is an e-mail.
@@ -73,29 +100,37 @@ pub(super) fn email_start(input: &[u8]) -> Option<EmailStart> {
     if input[start..].starts_with(b"From ") {
         start += memchr::memchr(b'\n', &input[start..])? + 1;
     }
-    if let Some(missing_blank) = header_block(&input[start..]) {
-        return Some(EmailStart {
-            start,
-            missing_blank,
-        });
+    if let Some(block) = header_block(&input[start..]) {
+        return Some(block.starting_at(start));
     }
     // A MIME part cut out of a message: its boundary line, then the part's headers.
     if input[start..].starts_with(b"--") {
         start += memchr::memchr(b'\n', &input[start..])? + 1;
-        let missing_blank = header_block(&input[start..])?;
-        return Some(EmailStart {
-            start,
-            missing_blank,
-        });
+        return Some(header_block(&input[start..])?.starting_at(start));
     }
     None
 }
 
-/// `Some` when `block` starts with e-mail headers; inside, where a boundary line follows
-/// the headers without a blank line.
-fn header_block(block: &[u8]) -> Option<Option<usize>> {
+impl Block {
+    fn starting_at(self, start: usize) -> EmailStart {
+        EmailStart {
+            start,
+            missing_blank: self.missing_blank,
+            header: self.header,
+        }
+    }
+}
+
+/// `Some` when `block` starts with e-mail headers: their fields, and where a boundary line
+/// follows the headers without a blank line.
+fn header_block(block: &[u8]) -> Option<Block> {
     let mut known = false;
     let mut missing_blank = None;
+    // Most header blocks have a few dozen fields: room for them without growing step by step.
+    let mut header = HeaderLines {
+        fields: Vec::with_capacity(64),
+        end: None,
+    };
     let mut pos = 0;
     for index in 0..MAX_HEADER_LINES {
         let rest = block.get(pos..).unwrap_or_default();
@@ -103,16 +138,25 @@ fn header_block(block: &[u8]) -> Option<Option<usize>> {
         let line = &rest[..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         match line.first() {
-            None => break,
+            None => {
+                header.end = Some(pos);
+                break;
+            }
             Some(b' ' | b'\t') if index == 0 => return None,
             Some(b' ' | b'\t') => {}
             Some(b'-') if line.starts_with(b"--") && index > 1 => {
                 missing_blank = Some(pos);
+                header.end = Some(pos);
                 break;
             }
             Some(_) => {
                 let name = header_name(line)?;
                 known = known || is_known(name);
+                header.fields.push(FieldLine {
+                    start: pos,
+                    line_end: (pos + end + 1).min(block.len()),
+                    name_len: name.len(),
+                });
             }
         }
         pos += end + 1;
@@ -120,7 +164,10 @@ fn header_block(block: &[u8]) -> Option<Option<usize>> {
             break;
         }
     }
-    known.then_some(missing_blank)
+    known.then_some(Block {
+        missing_blank,
+        header,
+    })
 }
 
 /// Longest field name accepted (a space may follow it before the colon).

@@ -1,5 +1,6 @@
 //! What mail-parser need not read, cut out before it parses: top-level header fields we never
-//! look at, and base64 bodies of binary attachments.
+//! look at or only read as written (those are handed over from the original, see
+//! [`Elisions::raw_headers`]), and base64 bodies of binary attachments.
 //!
 //! Anti-spam and signature headers are often half of a message, and mail-parser scans every
 //! byte of them; images and documents need only their name, type and size, yet were decoded.
@@ -25,7 +26,7 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, MatchKind};
 use mail_parser::{Encoding, Message as Mail, MessagePart, MimeHeaders, PartType};
 
-use super::detect::name_run;
+use super::detect::{name_run, HeaderLines};
 use super::qp;
 
 /// Bodies shorter than this are left in: cutting them saves little.
@@ -65,8 +66,8 @@ struct Region {
 
 #[derive(Clone, PartialEq, Eq)]
 enum Cut {
-    /// Top-level header fields, of which this many `Received`.
-    Headers { received: usize },
+    /// Top-level header fields.
+    Headers(HeaderCut),
     /// A binary part's base64 body.
     Body { decoded_len: usize },
     /// A text part's quoted-printable, base64 or unencoded body, ended by `--boundary`.
@@ -84,27 +85,66 @@ struct TextCut {
     raw_end: usize,
 }
 
-/// Top-level header fields that `mime::fill_headers` reads (besides every `Content-*` field);
-/// the rest are cut. A field read there must be listed here.
+/// What a run of cut top-level fields held that is read: `Received` fields (counted), and
+/// the fields read as written.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+struct HeaderCut {
+    received: usize,
+    raw: Vec<RawField>,
+}
+
+/// A cut field that `mime::fill_headers` reads as written: its kind and value (after the
+/// colon, to the end of the field) in the original.
+#[derive(Clone, PartialEq, Eq, Debug)]
+struct RawField {
+    kind: RawHeader,
+    value: Range<usize>,
+}
+
+/// Top-level fields that `mime::fill_headers` reads as written, never parsed: cut like the
+/// unread ones, and handed over from the original.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum RawHeader {
+    Date,
+    ReturnPath,
+    AuthenticationResults,
+    ArcAuthenticationResults,
+    ListId,
+    ListUnsubscribe,
+    AmazonRelayType,
+}
+
+/// The names of the [`RawHeader`] fields, as mail-parser names them (lower case).
+const RAW_HEADERS: &[(&[u8], RawHeader)] = &[
+    (b"date", RawHeader::Date),
+    (b"return-path", RawHeader::ReturnPath),
+    (b"authentication-results", RawHeader::AuthenticationResults),
+    (
+        b"arc-authentication-results",
+        RawHeader::ArcAuthenticationResults,
+    ),
+    (b"list-id", RawHeader::ListId),
+    (b"list-unsubscribe", RawHeader::ListUnsubscribe),
+    (b"x-amazon-mail-relay-type", RawHeader::AmazonRelayType),
+];
+
+/// Top-level header fields that `mime::fill_headers` reads from the parse (besides every
+/// `Content-*` field); the rest are cut. A field read there must be listed here or in
+/// [`RAW_HEADERS`].
 const KEPT_HEADERS: &[&[u8]] = &[
     b"from",
     b"sender",
     b"reply-to",
     b"to",
     b"subject",
-    b"date",
     b"message-id",
-    b"return-path",
-    b"authentication-results",
-    b"arc-authentication-results",
-    b"list-id",
-    b"list-unsubscribe",
-    b"x-amazon-mail-relay-type",
-    b"mime-version",
 ];
 
 /// Up to this many boundaries, cuts are searched for each in turn rather than for all at once.
 const FEW_BOUNDARIES: usize = 4;
+
+/// Encoded bytes of a text body that decoding reserves room for at first.
+const TEXT_BODY_GUESS: usize = 64 * 1024;
 
 /// Longest boundary considered for a text body's cut (RFC 2046 allows 70).
 const MAX_BOUNDARY: usize = 200;
@@ -128,9 +168,10 @@ pub(super) struct ElidedBody<'a> {
     pub decoded_len: usize,
 }
 
-/// The copy to parse, or None when nothing is worth cutting.
-pub(super) fn elide_binary_bodies(input: &[u8]) -> Option<Elided> {
-    let regions = find_regions(input);
+/// The copy to parse, or None when nothing is worth cutting. `header`: the header block's
+/// fields as detection scanned them in `input`, when it did.
+pub(super) fn elide_binary_bodies(input: &[u8], header: Option<&HeaderLines>) -> Option<Elided> {
+    let regions = find_regions(input, header);
     if regions.is_empty() {
         return None;
     }
@@ -243,14 +284,14 @@ impl Elided {
         };
         self.regions
             .iter()
-            .filter(|r| matches!(r.cut, Cut::Headers { .. }))
+            .filter(|r| matches!(r.cut, Cut::Headers(_)))
             .all(|r| ends_field_or_block(r.at))
     }
 
     fn body_cuts(&self) -> usize {
         self.regions
             .iter()
-            .filter(|r| !matches!(r.cut, Cut::Headers { .. }))
+            .filter(|r| !matches!(r.cut, Cut::Headers(_)))
             .count()
     }
 
@@ -350,20 +391,34 @@ impl<'a> Elisions<'a> {
             .get(from..to)
             .unwrap_or_default()
             .iter()
-            .filter(|r| !matches!(r.cut, Cut::Headers { .. }))
+            .filter(|r| !matches!(r.cut, Cut::Headers(_)))
             .map(|r| r.original.len())
             .sum()
     }
 
     /// `Received` fields cut from the top-level header.
     pub fn received_cut(&self) -> usize {
-        self.regions
-            .iter()
-            .map(|r| match r.cut {
-                Cut::Headers { received } => received,
-                _ => 0,
+        self.cut_fields().map(|cut| cut.received).sum()
+    }
+
+    /// The cut fields read as written, in input order: their kind and value as written.
+    pub fn raw_headers(&self) -> impl Iterator<Item = (RawHeader, &'a [u8])> + '_ {
+        self.cut_fields().flat_map(|cut| {
+            cut.raw.iter().map(|field| {
+                (
+                    field.kind,
+                    self.original.get(field.value.clone()).unwrap_or_default(),
+                )
             })
-            .sum()
+        })
+    }
+
+    /// What each run of cut top-level fields held.
+    fn cut_fields(&self) -> impl Iterator<Item = &'a HeaderCut> {
+        self.regions.iter().filter_map(|r| match &r.cut {
+            Cut::Headers(cut) => Some(cut),
+            _ => None,
+        })
     }
 
     /// Whether `mail` reads the elided copy (the message or a forwarded one inside it).
@@ -454,9 +509,10 @@ fn is_elided_part(part: &MessagePart) -> bool {
 }
 
 /// What is worth cutting, in order (`at` still unset).
-fn find_regions(input: &[u8]) -> Vec<Region> {
+fn find_regions(input: &[u8], header: Option<&HeaderLines>) -> Vec<Region> {
     let mut regions = Vec::new();
-    let (mut pos, root) = header_cuts(input, &mut regions);
+    let scanned = header.and_then(|header| scanned_header_cuts(input, header, &mut regions));
+    let (mut pos, root) = scanned.unwrap_or_else(|| header_cuts(input, &mut regions));
     if root.is_some_and(|root| root.text_qp(true)) {
         regions.extend(qp_region(input, pos, b""));
         return regions;
@@ -496,13 +552,12 @@ fn find_regions(input: &[u8]) -> Vec<Region> {
 /// With the blank line reached, also gives what the kept fields say of the body.
 fn header_cuts(input: &[u8], regions: &mut Vec<Region>) -> (usize, Option<PartHeaders>) {
     let mut pos = 0;
-    let mut run: Option<(usize, usize)> = None;
-    let mut headers = PartHeaders::default();
+    let mut runs = HeaderRuns::default();
     while let Some(line) = line_at(input, pos) {
         let text = &input[line.clone()];
         if text == b"\n" || text == b"\r\n" {
-            regions.extend(run.map(|(start, received)| header_region(start..pos, received)));
-            return (line.end, Some(headers));
+            runs.close(pos, regions);
+            return (line.end, Some(runs.headers));
         }
         let Some(name) = field_name(text) else {
             return (pos, None);
@@ -510,27 +565,76 @@ fn header_cuts(input: &[u8], regions: &mut Vec<Region>) -> (usize, Option<PartHe
         let Some(end) = field_end(input, line.end) else {
             return (pos, None);
         };
-        if is_kept_header(name) {
-            headers.read(text);
-            regions.extend(
-                run.take()
-                    .map(|(start, received)| header_region(start..pos, received)),
-            );
-        } else {
-            let (_, received) = run.get_or_insert((pos, 0));
-            *received += usize::from(name.eq_ignore_ascii_case(b"received"));
-        }
+        runs.field(pos..end, name, text, regions);
         pos = end;
     }
     (pos, None)
 }
 
-fn header_region(original: Range<usize>, received: usize) -> Region {
-    Region {
-        at: 0,
-        original,
-        cut: Cut::Headers { received },
+/// The run of cut fields that the header scan is in, and what the kept fields say.
+#[derive(Default)]
+struct HeaderRuns {
+    open: Option<(usize, HeaderCut)>,
+    headers: PartHeaders,
+}
+
+impl HeaderRuns {
+    /// The field at `field`, named `name`, whose first line is `line`.
+    fn field(&mut self, field: Range<usize>, name: &[u8], line: &[u8], regions: &mut Vec<Region>) {
+        if is_kept_header(name) {
+            self.headers.read(line);
+            self.close(field.start, regions);
+            return;
+        }
+        let (_, cut) = self
+            .open
+            .get_or_insert_with(|| (field.start, HeaderCut::default()));
+        if name.eq_ignore_ascii_case(b"received") {
+            cut.received += 1;
+        } else if let Some(kind) = raw_header(name) {
+            let value = field.start + name.len() + 1..field.end;
+            cut.raw.push(RawField { kind, value });
+        }
     }
+
+    /// Ends the open run (if any) at `at`, cutting it.
+    fn close(&mut self, at: usize, regions: &mut Vec<Region>) {
+        regions.extend(self.open.take().map(|(start, cut)| Region {
+            at: 0,
+            original: start..at,
+            cut: Cut::Headers(cut),
+        }));
+    }
+}
+
+/// [`header_cuts`] from the fields detection found, without scanning the lines again; None
+/// (and nothing added) when the scan did not reach a blank line that `input` still has there.
+fn scanned_header_cuts(
+    input: &[u8],
+    header: &HeaderLines,
+    regions: &mut Vec<Region>,
+) -> Option<(usize, Option<PartHeaders>)> {
+    let end = header.end?;
+    let blank_len = match input.get(end..)? {
+        [b'\n', ..] => 1,
+        [b'\r', b'\n', ..] => 2,
+        _ => return None,
+    };
+    // Every field line ends before `end`: the slices below are in bounds.
+    let mut runs = HeaderRuns::default();
+    for (i, field) in header.fields.iter().enumerate() {
+        let pos = field.start;
+        let name = input.get(pos..pos + field.name_len).unwrap_or_default();
+        // A space before the colon: no field for `header_cuts`, which stops there.
+        if input.get(pos + field.name_len) != Some(&b':') {
+            return Some((pos, None));
+        }
+        let field_end = header.fields.get(i + 1).map_or(end, |next| next.start);
+        let line = input.get(pos..field.line_end).unwrap_or_default();
+        runs.field(pos..field_end, name, line, regions);
+    }
+    runs.close(end, regions);
+    Some((end + blank_len, Some(runs.headers)))
 }
 
 /// The field name of a header line, when it is a token (no spaces) followed by a colon.
@@ -559,10 +663,52 @@ fn field_end(input: &[u8], mut pos: usize) -> Option<usize> {
 }
 
 fn is_kept_header(name: &[u8]) -> bool {
+    // Many names have no kept name's length: one bit test instead of the list.
+    let kept_length = KEPT_LENGTHS.checked_shr(name.len() as u32).unwrap_or(0) & 1 != 0;
     starts_with_ignore_case(name, b"content-")
-        || KEPT_HEADERS
-            .iter()
-            .any(|kept| kept.eq_ignore_ascii_case(name))
+        || kept_length
+            && KEPT_HEADERS
+                .iter()
+                .any(|kept| kept.eq_ignore_ascii_case(name))
+}
+
+/// Bit `n` is set when a name in [`KEPT_HEADERS`] is `n` bytes long.
+const KEPT_LENGTHS: u64 = kept_lengths();
+
+const fn kept_lengths() -> u64 {
+    let mut bits = 0u64;
+    let mut i = 0;
+    while i < KEPT_HEADERS.len() {
+        // A name of 64 bytes or more would not fit: the build fails on the shift.
+        bits |= 1 << KEPT_HEADERS[i].len();
+        i += 1;
+    }
+    bits
+}
+
+/// The kind of a field read as written, by its name.
+fn raw_header(name: &[u8]) -> Option<RawHeader> {
+    // Many names have no such field's length: one bit test instead of the list.
+    if RAW_LENGTHS.checked_shr(name.len() as u32).unwrap_or(0) & 1 == 0 {
+        return None;
+    }
+    RAW_HEADERS
+        .iter()
+        .find(|(raw, _)| raw.eq_ignore_ascii_case(name))
+        .map(|&(_, kind)| kind)
+}
+
+/// Bit `n` is set when a name in [`RAW_HEADERS`] is `n` bytes long.
+const RAW_LENGTHS: u64 = raw_lengths();
+
+const fn raw_lengths() -> u64 {
+    let mut bits = 0u64;
+    let mut i = 0;
+    while i < RAW_HEADERS.len() {
+        bits |= 1 << RAW_HEADERS[i].0.len();
+        i += 1;
+    }
+    bits
 }
 
 /// Reads the part after the delimiter line `delimiter`: where to go on scanning, and its body
@@ -605,7 +751,7 @@ fn part_after_delimiter(
     (pos, None)
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
 struct PartHeaders {
     base64: bool,
     binary: bool,
@@ -670,12 +816,7 @@ impl PartHeaders {
 fn base64_body(input: &[u8], start: usize) -> (usize, Option<Region>) {
     let mut counter = DecodedLen::default();
     let end = start + counter.feed(input.get(start..).unwrap_or_default());
-    let at_line_start = end == start || input.get(end - 1) == Some(&b'\n');
-    if !at_line_start || input.get(end..end + 2) != Some(b"--") {
-        // Not base64 up to a delimiter: mail-parser would not end the part cleanly.
-        return (end, None);
-    }
-    let region = (end - start >= MIN_ELIDED).then_some(Region {
+    let region = ends_at_delimiter(input, start, end).then_some(Region {
         at: 0,
         original: start..end,
         cut: Cut::Body {
@@ -685,54 +826,67 @@ fn base64_body(input: &[u8], start: usize) -> (usize, Option<Region>) {
     (end, region)
 }
 
+/// Whether a base64 body `start..end` is worth cutting and ends where a delimiter line starts
+/// (else mail-parser would not end the part cleanly).
+fn ends_at_delimiter(input: &[u8], start: usize, end: usize) -> bool {
+    let at_line_start = end == start || input.get(end - 1) == Some(&b'\n');
+    at_line_start && input.get(end..end + 2) == Some(b"--") && end - start >= MIN_ELIDED
+}
+
 /// The boundary a delimiter line names, as far as it can tell.
 fn delimiter_boundary(input: &[u8], delimiter: Range<usize>) -> &[u8] {
     let line = input.get(delimiter).unwrap_or_default();
     line.get(2..).unwrap_or_default().trim_ascii_end()
 }
 
-/// A base64 text body from `start`, as [`base64_body`] finds it, decoded.
+/// A base64 text body from `start`, as [`base64_body`] finds it, decoded (in the same pass
+/// that finds its end).
 fn base64_text_body(input: &[u8], start: usize, boundary: &[u8]) -> (usize, Option<Region>) {
-    let (next, region) = base64_body(input, start);
-    let text = region.and_then(|region| {
-        if boundary.is_empty() || boundary.len() > MAX_BOUNDARY || boundary.ends_with(b"--") {
-            return None;
-        }
-        let encoded = input.get(region.original.clone())?;
-        // mail-parser ends the part at the line break before the delimiter line.
-        let newline = region.original.end.checked_sub(1)?;
-        let raw_end = match newline.checked_sub(1).and_then(|i| input.get(i)) {
-            Some(b'\r') => newline - 1,
-            _ => newline,
-        };
-        Some(Region {
-            cut: Cut::Text(TextCut {
-                encoding: Encoding::Base64,
-                boundary: boundary.to_vec(),
-                decoded: Some(decode(encoded, usize::MAX)),
-                raw_end,
-            }),
-            ..region
-        })
-    });
-    (next, text)
+    // Text bodies are seldom long: what follows them (attachments) should not be reserved.
+    let body = input.get(start..).unwrap_or_default();
+    let (decoded, used) = decode_run(body, usize::MAX, TEXT_BODY_GUESS);
+    let end = start + used;
+    let usable =
+        !boundary.is_empty() && boundary.len() <= MAX_BOUNDARY && !boundary.ends_with(b"--");
+    if !usable || !ends_at_delimiter(input, start, end) {
+        return (end, None);
+    }
+    // mail-parser ends the part at the line break before the delimiter line.
+    let Some(newline) = end.checked_sub(1) else {
+        return (end, None);
+    };
+    let raw_end = match newline.checked_sub(1).and_then(|i| input.get(i)) {
+        Some(b'\r') => newline - 1,
+        _ => newline,
+    };
+    let region = Region {
+        at: 0,
+        original: start..end,
+        cut: Cut::Text(TextCut {
+            encoding: Encoding::Base64,
+            boundary: boundary.to_vec(),
+            decoded: Some(decoded),
+            raw_end,
+        }),
+    };
+    (end, Some(region))
 }
 
 /// A single-part message's base64 text body from `start`, when clean base64 to the end of
 /// the input (mail-parser then decodes it to the end).
 fn base64_root_region(input: &[u8], start: usize) -> Option<Region> {
     let encoded = input.get(start..)?;
-    let mut counter = DecodedLen::default();
-    if counter.feed(encoded) != encoded.len() || encoded.len() < MIN_ELIDED {
+    if encoded.len() < MIN_ELIDED {
         return None;
     }
-    Some(Region {
+    let (decoded, used) = decode_run(encoded, usize::MAX, encoded.len());
+    (used == encoded.len()).then(|| Region {
         at: 0,
         original: start..input.len(),
         cut: Cut::Text(TextCut {
             encoding: Encoding::Base64,
             boundary: Vec::new(),
-            decoded: Some(decode(encoded, usize::MAX)),
+            decoded: Some(decoded),
             raw_end: input.len(),
         }),
     })
@@ -1013,7 +1167,15 @@ impl DecodedLen {
 
 /// Decodes a cut body (base64, padding and whitespace only), up to `max` bytes.
 fn decode(encoded: &[u8], max: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity((encoded.len() / 4 * 3).min(max));
+    decode_run(encoded, max, encoded.len()).0
+}
+
+/// Decodes base64 from the start of `encoded` up to the first byte that is no base64
+/// character, padding or whitespace (where [`DecodedLen::feed`] stops), or until `max` bytes
+/// are out: the decoded bytes, and how many encoded bytes were read before such a byte (when
+/// `max` did not stop the decoding first). `expected`: about how many bytes will be read.
+fn decode_run(encoded: &[u8], max: usize, expected: usize) -> (Vec<u8>, usize) {
+    let mut out = Vec::with_capacity((expected.min(encoded.len()) / 4 * 3).min(max));
     let mut chunk = 0u32;
     let mut group = 0;
     let mut i = 0;
@@ -1046,11 +1208,12 @@ fn decode(encoded: &[u8], max: usize) -> Vec<u8> {
                 chunk = 0;
                 group = 0;
             }
-            _ => {}
+            SPACE => {}
+            _ => return (out, i - 1),
         }
     }
     out.truncate(max);
-    out
+    (out, i)
 }
 
 /// Decodes whole groups of four base64 characters (the usual case) from the start of
@@ -1165,7 +1328,34 @@ mod tests {
         proptest::prop_assert_eq!(decode(encoded.as_bytes(), usize::MAX), expected);
         let prefix = &expected[..expected.len().min(max)];
         proptest::prop_assert_eq!(decode(encoded.as_bytes(), max), prefix);
+        // Followed by a byte that ends the run, as a delimiter line's text would.
+        let followed = [encoded.as_bytes(), b"--b!\n"].concat();
+        let (decoded, used) = decode_run(&followed, usize::MAX, 8);
+        proptest::prop_assert_eq!(decoded, expected);
+        proptest::prop_assert_eq!(used, encoded.len());
         Ok(())
+    }
+
+    proptest::proptest! {
+        /// The decoding pass stops where the counting pass stops, with the same bytes as a
+        /// decoding of what the counter took.
+        #[test]
+        fn decoding_run_stops_where_counting_stops(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => proptest::sample::select(b"QUJDRA+/= \r\n".to_vec()),
+                    1 => proptest::arbitrary::any::<u8>(),
+                ],
+                0..200,
+            ),
+        ) {
+            let mut counter = DecodedLen::default();
+            let counted = counter.feed(&bytes);
+            let (decoded, used) = decode_run(&bytes, usize::MAX, 0);
+            proptest::prop_assert_eq!(used, counted);
+            proptest::prop_assert_eq!(decoded.len(), counter.len);
+            proptest::prop_assert_eq!(decoded, decode(&bytes[..counted], usize::MAX));
+        }
     }
 
     #[test]
@@ -1240,7 +1430,7 @@ mod tests {
              {image}\n{image}\n--b\nContent-Type: application/zip\n\
              Content-Transfer-Encoding: base64\n\n{image}\n--b--\n"
         );
-        let elided = elide_binary_bodies(raw.as_bytes()).expect("an image to cut");
+        let elided = elide_binary_bodies(raw.as_bytes(), None).expect("an image to cut");
         assert_eq!(elided.regions.len(), 1);
         assert_eq!(elided.bytes.len(), raw.len() - 2 * (image.len() + 1));
         let mail = mail_parser::MessageParser::new()
@@ -1256,7 +1446,7 @@ mod tests {
     fn cuts_unread_header_fields_and_counts_received() {
         let raw = "Received: from a\n\tby b\nDKIM-Signature: v=1;\n b=xyz\nFrom: A <a@b.example>\n\
                    Received: from c\nX-Spam: yes\nSubject: hi\nX-Last: 1\n folded\n\nbody\n";
-        let elided = elide_binary_bodies(raw.as_bytes()).expect("headers to cut");
+        let elided = elide_binary_bodies(raw.as_bytes(), None).expect("headers to cut");
         let text = String::from_utf8(elided.bytes.clone()).expect("utf-8");
         assert_eq!(text, "From: A <a@b.example>\nSubject: hi\n\nbody\n");
         let mail = mail_parser::MessageParser::new()
@@ -1267,7 +1457,7 @@ mod tests {
     }
 
     fn parse_elided(raw: &str) -> Option<Elided> {
-        let elided = elide_binary_bodies(raw.as_bytes())?;
+        let elided = elide_binary_bodies(raw.as_bytes(), None)?;
         let mail = mail_parser::MessageParser::new().parse(&elided.bytes[..])?;
         elided.matches(&mail, raw.as_bytes()).then_some(elided)
     }
@@ -1377,9 +1567,9 @@ mod tests {
         assert_eq!(text_cuts(&elided)[0].raw_end, single.len());
         // Declared twice, or not text: left to mail-parser.
         let twice = single.replace("Subject: hi", "Content-Transfer-Encoding: base64");
-        assert!(elide_binary_bodies(twice.as_bytes()).is_none());
+        assert!(elide_binary_bodies(twice.as_bytes(), None).is_none());
         let typed = single.replace("Subject: hi", "Content-Type: application/json");
-        assert!(elide_binary_bodies(typed.as_bytes()).is_none());
+        assert!(elide_binary_bodies(typed.as_bytes(), None).is_none());
     }
 
     fn unencoded_byte() -> impl proptest::strategy::Strategy<Value = u8> {
@@ -1436,12 +1626,155 @@ mod tests {
              Content-Type: text/plain\nContent-Type: multipart/mixed; boundary=c\n\
              Content-Transfer-Encoding: quoted-printable\n\n{line}\n--b--\n"
         );
-        assert!(elide_binary_bodies(twice.as_bytes()).is_none());
+        assert!(elide_binary_bodies(twice.as_bytes(), None).is_none());
         // `==` is where mail-parser gives up on the part: nothing to cut.
         let bad = format!(
             "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n{line}==\n"
         );
-        assert!(elide_binary_bodies(bad.as_bytes()).is_none());
+        assert!(elide_binary_bodies(bad.as_bytes(), None).is_none());
+    }
+
+    /// The header cuts found from detection's fields, for `raw` prepared as `ingest` does
+    /// (and cut after `cut` line breaks, as a MIME bomb's cap cuts it); or None when detection
+    /// finds no e-mail.
+    #[allow(clippy::type_complexity)]
+    fn header_cuts_both_ways(
+        raw: &[u8],
+        cut: usize,
+    ) -> Option<(
+        Option<(usize, Option<PartHeaders>)>,
+        Vec<(Range<usize>, Cut)>,
+        (usize, Option<PartHeaders>),
+        Vec<(Range<usize>, Cut)>,
+    )> {
+        let found = super::super::detect::email_start(raw)?;
+        let mut input = raw[found.start..].to_vec();
+        if let Some(nl) = memchr::memchr_iter(b'\n', &input).nth(cut) {
+            input.truncate(nl + 1);
+        }
+        if let Some(at) = found.missing_blank.filter(|&at| at <= input.len()) {
+            input.insert(at, b'\n');
+        }
+        let ranges = |regions: Vec<Region>| -> Vec<(Range<usize>, Cut)> {
+            regions.into_iter().map(|r| (r.original, r.cut)).collect()
+        };
+        let mut from_fields = Vec::new();
+        let scanned = scanned_header_cuts(&input, &found.header, &mut from_fields);
+        let mut from_lines = Vec::new();
+        let walked = header_cuts(&input, &mut from_lines);
+        Some((scanned, ranges(from_fields), walked, ranges(from_lines)))
+    }
+
+    #[test]
+    fn fields_read_as_written_are_cut_and_handed_over() {
+        let raw = "Received: from a\nDate: Mon,\n 1 Jan 2024\nFrom: A <a@b.example>\n\
+                   Authentication-Results: mx; spf=pass\nX-Spam: yes\nList-Unsubscribe: <u>\n\
+                   Subject: hi\nDATE: second\n\nbody\n";
+        let elided = elide_binary_bodies(raw.as_bytes(), None).expect("headers to cut");
+        let text = String::from_utf8(elided.bytes.clone()).expect("utf-8");
+        assert_eq!(text, "From: A <a@b.example>\nSubject: hi\n\nbody\n");
+        let elisions = elided.elisions(raw.as_bytes());
+        let fields: Vec<_> = elisions
+            .raw_headers()
+            .map(|(kind, value)| (kind, String::from_utf8_lossy(value).into_owned()))
+            .collect();
+        let expected = [
+            (RawHeader::Date, " Mon,\n 1 Jan 2024\n"),
+            (RawHeader::AuthenticationResults, " mx; spf=pass\n"),
+            (RawHeader::ListUnsubscribe, " <u>\n"),
+            (RawHeader::Date, " second\n"),
+        ];
+        let expected: Vec<_> = expected.map(|(k, v)| (k, v.to_string())).into();
+        assert_eq!(fields, expected);
+        assert_eq!(elisions.received_cut(), 1);
+        // A run that the scan leaves open (it stops at a space before a colon) is not cut:
+        // mail-parser reads its fields.
+        let stopped = "Date: a\nX-A : b\n\nbody\n";
+        assert!(elide_binary_bodies(stopped.as_bytes(), None).is_none());
+    }
+
+    #[test]
+    fn kept_headers_by_length_as_the_list() {
+        for name in KEPT_HEADERS {
+            assert!(is_kept_header(name));
+            assert!(is_kept_header(&name.to_ascii_uppercase()));
+        }
+        for name in [
+            &b"received"[..],
+            b"x-mailer",
+            b"dkim-signature",
+            b"",
+            &[b'x'; 100],
+        ] {
+            assert!(!is_kept_header(name));
+            assert_eq!(raw_header(name), None);
+        }
+        for (name, kind) in RAW_HEADERS {
+            assert!(!is_kept_header(name));
+            assert_eq!(raw_header(&name.to_ascii_uppercase()), Some(*kind));
+        }
+        assert!(is_kept_header(b"Content-Whatever"));
+    }
+
+    #[test]
+    fn header_cuts_from_fields_as_from_lines() {
+        let raw = b"From x\nReceived: a\n b\nFrom: c\nX-A: 1\nX-B: 2\r\n\r\nbody\n";
+        let (scanned, fields, walked, lines) = header_cuts_both_ways(raw, 99).expect("e-mail");
+        assert_eq!(scanned, Some(walked));
+        assert_eq!(fields.len(), 2);
+        assert!(fields == lines);
+        // A space before a colon ends the line scan.
+        let spaced = b"Received: a\nX-A : 1\nFrom: c\n\nbody";
+        let (scanned, fields, walked, lines) = header_cuts_both_ways(spaced, 99).expect("e-mail");
+        assert_eq!(scanned, Some(walked));
+        assert!(fields == lines && fields.is_empty());
+    }
+
+    fn header_line() -> impl proptest::strategy::Strategy<Value = &'static str> {
+        proptest::sample::select(vec![
+            "From: a@b.c\n",
+            "Received: from x\n",
+            "Received: by y\r\n",
+            " folded\n",
+            "\tfolded\r\n",
+            "X-Spam : yes\n",
+            "Subject: hi\n",
+            "Content-Type: text/plain\n",
+            "content-type: image/png\r\n",
+            "Content-Transfer-Encoding: base64\n",
+            "DKIM-Signature: v=1\n",
+            "X-Mailer: m\n",
+            "not a header\n",
+            "Date: today",
+            "Authentication-Results: a;\n",
+            "List-Id: l\r\n",
+            "\n",
+            "\r\n",
+            "\r",
+            "--b\n",
+            "body text\n",
+        ])
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn header_cuts_from_fields_as_the_line_scan(
+            lines in proptest::collection::vec(header_line(), 0..24),
+            cut in 0usize..30,
+        ) {
+            let raw = lines.concat();
+            if let Some((scanned, fields, walked, lines)) = header_cuts_both_ways(raw.as_bytes(), cut) {
+                match scanned {
+                    Some(scanned) => {
+                        proptest::prop_assert_eq!(scanned, walked);
+                        proptest::prop_assert!(fields == lines);
+                    }
+                    None => proptest::prop_assert!(fields.is_empty()),
+                }
+            }
+        }
     }
 
     #[test]
@@ -1454,7 +1787,7 @@ mod tests {
         }
         raw.push_str(&"filler text without any delimiter\n".repeat(1_500_000));
         let start = std::time::Instant::now();
-        let _ = elide_binary_bodies(raw.as_bytes());
+        let _ = elide_binary_bodies(raw.as_bytes(), None);
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 
@@ -1466,7 +1799,10 @@ mod tests {
                 "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: image/png\n\
                  Content-Transfer-Encoding: base64\n\n{body}"
             );
-            assert!(elide_binary_bodies(raw.as_bytes()).is_none(), "{body}");
+            assert!(
+                elide_binary_bodies(raw.as_bytes(), None).is_none(),
+                "{body}"
+            );
         }
     }
 }

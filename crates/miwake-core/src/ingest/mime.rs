@@ -11,7 +11,8 @@ use mail_parser::{
     MessagePartId, MimeHeaders, PartType,
 };
 
-use super::elide::{elide_binary_bodies, ElidedText, Elisions};
+use super::detect::{EmailStart, HeaderLines};
+use super::elide::{elide_binary_bodies, ElidedText, Elisions, RawHeader};
 use super::html::{html_to_text, HtmlText};
 use super::{floor_char_boundary, plain, single_byte, swar, zip, Builder};
 use crate::message::{Address, Attachment, Headers};
@@ -53,7 +54,8 @@ fn parser() -> &'static MessageParser {
 /// Parses an e-mail into `out`; false when mail-parser finds no message at all.
 ///
 /// `missing_blank`: where to insert the blank line missing between headers and body.
-pub(super) fn ingest_email(input: &[u8], missing_blank: Option<usize>, out: &mut Builder) -> bool {
+pub(super) fn ingest_email(found: &EmailStart, input: &[u8], out: &mut Builder) -> bool {
+    let missing_blank = found.missing_blank;
     let input = cap_part_headers(input, out);
     let mut input: Cow<[u8]> =
         match missing_blank.and_then(|at| input.get(..at).zip(input.get(at..))) {
@@ -64,7 +66,7 @@ pub(super) fn ingest_email(input: &[u8], missing_blank: Option<usize>, out: &mut
     if !closers.is_empty() {
         input.to_mut().extend_from_slice(&closers);
     }
-    let elided = elide(&input);
+    let elided = elide(&input, &found.header);
     let parsed_elided = elided.as_ref().and_then(|elided| {
         let mail = parser().parse(&elided.bytes[..])?;
         elided
@@ -78,6 +80,10 @@ pub(super) fn ingest_email(input: &[u8], missing_blank: Option<usize>, out: &mut
             None => return false,
         },
     };
+    // Cut fields came before any of their kind that the parse holds: they are read first.
+    for (kind, value) in elisions.raw_headers() {
+        fill_raw(&mut out.headers, kind, || raw_text(value));
+    }
     fill_headers(&mail, &mut out.headers);
     out.headers.received_count += elisions.received_cut();
     if let Some(subject) = out.headers.subject.clone() {
@@ -99,12 +105,12 @@ thread_local! {
     pub(super) static NO_ELISION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-fn elide(input: &[u8]) -> Option<super::elide::Elided> {
+fn elide(input: &[u8], header: &HeaderLines) -> Option<super::elide::Elided> {
     #[cfg(test)]
     if NO_ELISION.with(std::cell::Cell::get) {
         return None;
     }
-    elide_binary_bodies(input)
+    elide_binary_bodies(input, Some(header))
 }
 
 /// Closing delimiters (`--boundary--`) that a truncated or sloppy message never wrote,
@@ -160,8 +166,11 @@ fn missing_closing_boundaries(input: &[u8]) -> Vec<u8> {
 /// counting boundary and `Content-Type` lines first keeps a MIME bomb's cost bounded.
 fn cap_part_headers<'a>(input: &'a [u8], out: &mut Builder) -> &'a [u8] {
     let max = out.limits.max_parts.saturating_mul(4).saturating_add(64);
-    // Each counted line follows a line break: with no more breaks than the cap, nothing is cut.
-    if memchr::memchr_iter(b'\n', input).count() <= max {
+    // Each counted line follows a line break and holds a dash of its own: with no more breaks,
+    // or no more dashes, than the cap, nothing is cut (and the lines need not be looked at).
+    if memchr::memchr_iter(b'\n', input).count() <= max
+        || memchr::memchr_iter(b'-', input).count() <= max
+    {
         return input;
     }
     let mut count = 0usize;
@@ -187,8 +196,11 @@ fn fill_headers(mail: &Mail, h: &mut Headers) {
     let Some(root) = mail.parts.first() else {
         return;
     };
-    let raw = |header: &Header| raw_value(mail.raw_message(), header);
     for header in &root.headers {
+        if let Some(kind) = raw_header(&header.name) {
+            fill_raw(h, kind, || raw_value(mail.raw_message(), header));
+            continue;
+        }
         match &header.name {
             HeaderName::From if h.from.is_none() => h.from = first_address(&header.value),
             HeaderName::Sender if h.sender.is_none() => h.sender = first_address(&header.value),
@@ -197,39 +209,69 @@ fn fill_headers(mail: &Mail, h: &mut Headers) {
             HeaderName::Subject if h.subject.is_none() => {
                 h.subject = header.value.as_text().map(str::to_string);
             }
-            HeaderName::Date if h.date.is_none() => h.date = Some(raw(header)),
             HeaderName::MessageId if h.message_id.is_none() => {
                 h.message_id = first_text(&header.value);
             }
-            HeaderName::ReturnPath if h.return_path.is_none() => {
-                let value = raw(header);
-                h.return_path = Some(value.trim_matches(['<', '>', ' ']).to_string());
-            }
-            HeaderName::AuthenticationResults => {
-                push_capped(&mut h.authentication_results, raw(header))
-            }
-            HeaderName::ArcAuthenticationResults => {
-                push_capped(&mut h.arc_authentication_results, raw(header));
-            }
-            HeaderName::ListId if h.list_id.is_none() => h.list_id = Some(raw(header)),
-            HeaderName::ListUnsubscribe => h.has_list_unsubscribe = true,
             HeaderName::Received => h.received_count += 1,
-            HeaderName::Other(name)
-                if h.amazon_relay_type.is_none()
-                    && name.eq_ignore_ascii_case("X-Amazon-Mail-Relay-Type") =>
-            {
-                h.amazon_relay_type = Some(raw(header));
-            }
             _ => {}
         }
+    }
+}
+
+/// The kind of a header that is read as written.
+fn raw_header(name: &HeaderName) -> Option<RawHeader> {
+    Some(match name {
+        HeaderName::Date => RawHeader::Date,
+        HeaderName::ReturnPath => RawHeader::ReturnPath,
+        HeaderName::AuthenticationResults => RawHeader::AuthenticationResults,
+        HeaderName::ArcAuthenticationResults => RawHeader::ArcAuthenticationResults,
+        HeaderName::ListId => RawHeader::ListId,
+        HeaderName::ListUnsubscribe => RawHeader::ListUnsubscribe,
+        HeaderName::Other(name) if name.eq_ignore_ascii_case("X-Amazon-Mail-Relay-Type") => {
+            RawHeader::AmazonRelayType
+        }
+        _ => return None,
+    })
+}
+
+/// Fills in a header read as written; `value` gives its text.
+fn fill_raw(h: &mut Headers, kind: RawHeader, value: impl FnOnce() -> String) {
+    match kind {
+        RawHeader::Date if h.date.is_none() => h.date = Some(value()),
+        RawHeader::ReturnPath if h.return_path.is_none() => {
+            h.return_path = Some(value().trim_matches(['<', '>', ' ']).to_string());
+        }
+        RawHeader::AuthenticationResults => push_capped(&mut h.authentication_results, value()),
+        RawHeader::ArcAuthenticationResults => {
+            push_capped(&mut h.arc_authentication_results, value());
+        }
+        RawHeader::ListId if h.list_id.is_none() => h.list_id = Some(value()),
+        RawHeader::ListUnsubscribe => h.has_list_unsubscribe = true,
+        RawHeader::AmazonRelayType if h.amazon_relay_type.is_none() => {
+            h.amazon_relay_type = Some(value());
+        }
+        _ => {}
     }
 }
 
 /// The header's value as written, unfolded, runs of whitespace collapsed.
 fn raw_value(raw: &[u8], header: &Header) -> String {
     let range = header.offset_start as usize..header.offset_end as usize;
-    let bytes = raw.get(range).unwrap_or_default();
-    collapse_whitespace(&String::from_utf8_lossy(bytes))
+    raw_text(raw.get(range).unwrap_or_default())
+}
+
+/// A value as written, unfolded, runs of whitespace collapsed.
+fn raw_text(bytes: &[u8]) -> String {
+    collapse_whitespace(&utf8_lossy(bytes))
+}
+
+/// `String::from_utf8_lossy`, validating first: validation alone is much faster than its
+/// chunking, and the text is almost always valid.
+fn utf8_lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// The words of `text` (split at ASCII whitespace) joined by single spaces.
@@ -558,11 +600,7 @@ fn charset_text<'a>(part: &MessagePart, decoded: &'a [u8]) -> Cow<'a, str> {
     if let Some(decode) = charset.and_then(charset_decoder) {
         return Cow::Owned(decode(decoded));
     }
-    // Validation alone is much faster than `from_utf8_lossy`'s chunking.
-    match std::str::from_utf8(decoded) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(decoded),
-    }
+    utf8_lossy(decoded)
 }
 
 /// The part's body bytes after transfer decoding, before any charset decoding.
@@ -675,6 +713,49 @@ mod tests {
             let text: String = chars.into_iter().collect();
             let expected = text.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
             prop_assert_eq!(collapse_whitespace(&text), expected);
+        }
+    }
+
+    /// The cap as first written: every line looked at.
+    fn cap_reference(input: &[u8], max: usize) -> usize {
+        let mut count = 0usize;
+        for nl in memchr::memchr_iter(b'\n', input) {
+            let line = &input[nl + 1..];
+            let starts_part = line.starts_with(b"--")
+                || line
+                    .get(..13)
+                    .is_some_and(|l| l.eq_ignore_ascii_case(b"content-type:"));
+            if starts_part {
+                count += 1;
+                if count > max {
+                    return nl + 1;
+                }
+            }
+        }
+        input.len()
+    }
+
+    fn mime_line() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "--b\n",
+            "Content-Type: text/plain\n",
+            "content-type:x\n",
+            "a-b\n",
+            "-\n",
+            "plain\n",
+            "\n",
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn part_cap_cuts_as_the_reference(lines in proptest::collection::vec(mime_line(), 60..120)) {
+            let input = lines.concat();
+            // The smallest cap: 68 part lines.
+            let limits = super::super::Limits { max_parts: 1, ..Default::default() };
+            let mut out = Builder::new(&limits);
+            let capped = cap_part_headers(input.as_bytes(), &mut out);
+            prop_assert_eq!(capped.len(), cap_reference(input.as_bytes(), 68));
         }
     }
 

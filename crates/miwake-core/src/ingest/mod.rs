@@ -65,7 +65,7 @@ pub fn ingest(raw: &[u8], limits: &Limits) -> Message {
     } else if detect::is_binary(input) {
         out.note("binary_input", "the input looks like binary data, not text");
     } else if let Some(found) = detect::email_start(input) {
-        if mime::ingest_email(&input[found.start..], found.missing_blank, &mut out) {
+        if mime::ingest_email(&found, &input[found.start..], &mut out) {
             kind = InputKind::Email;
         } else {
             plain::ingest_plain(input, &mut out);
