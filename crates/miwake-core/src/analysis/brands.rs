@@ -445,10 +445,19 @@ impl<'a> FirstLabel<'a> {
         })
     }
 
+    #[inline(always)]
     fn step(&mut self, byte: u8) {
+        self.state = self.dfa.next_state(Anchored::No, self.state, byte);
+        if self.dfa.is_special(self.state) {
+            self.note_matches();
+        }
+    }
+
+    /// The rare step: out of the hot loop, so that it keeps its state in registers.
+    #[inline(never)]
+    fn note_matches(&mut self) {
         let dfa = self.dfa;
-        self.state = dfa.next_state(Anchored::No, self.state, byte);
-        if !dfa.is_special(self.state) || !dfa.is_match(self.state) {
+        if !dfa.is_match(self.state) {
             return;
         }
         for i in 0..dfa.match_len(self.state) {
@@ -497,26 +506,36 @@ pub fn skeleton(host: &str) -> String {
 /// Feeds `emit` the bytes of [`skeleton`]`(text)` without building it, where `text` is what
 /// [`fold_ascii`] folds; otherwise stops early, having fed some, and returns `false`.
 fn feed_ascii_skeleton(text: &str, mut emit: impl FnMut(u8)) -> bool {
-    // An `r` or `v` waits for the next byte: with `n` or `v` it makes `m` or `w`.
-    let mut waiting = None;
+    // An `r` or `v` waits for the next byte (0: none waits): with `n` or `v` it makes `m`
+    // or `w`.
+    let mut waiting = 0u8;
     for &b in text.as_bytes() {
         let folded = ASCII_FOLD[usize::from(b)];
         if folded == NOT_FOLDED {
             return false;
         }
-        match (waiting.take(), folded) {
-            (Some(b'r'), b'n') => emit(b'm'),
-            (Some(b'v'), b'v') => emit(b'w'),
-            (before, _) => {
-                before.into_iter().for_each(&mut emit);
-                match folded {
-                    b'r' | b'v' => waiting = Some(folded),
-                    _ => emit(folded),
-                }
+        if waiting != 0 {
+            let merged = match (waiting, folded) {
+                (b'r', b'n') => b'm',
+                (b'v', b'v') => b'w',
+                _ => 0,
+            };
+            let before = std::mem::take(&mut waiting);
+            if merged != 0 {
+                emit(merged);
+                continue;
             }
+            emit(before);
+        }
+        if folded == b'r' || folded == b'v' {
+            waiting = folded;
+        } else {
+            emit(folded);
         }
     }
-    waiting.into_iter().for_each(emit);
+    if waiting != 0 {
+        emit(waiting);
+    }
     true
 }
 
@@ -615,10 +634,13 @@ fn near_inside(label: &str, brand: &str) -> bool {
     if !shares_a_third(label, brand) {
         return false;
     }
+    // Windows that cut a character are skipped; an ASCII label has none to check.
+    let ascii = label.is_ascii();
     (n - 1..=n + 1).any(|w| {
         w <= bytes.len()
             && bytes.windows(w).any(|win| {
-                std::str::from_utf8(win).is_ok_and(|s| edit_distance_at_most_one(s, brand))
+                (ascii || std::str::from_utf8(win).is_ok())
+                    && bytes_at_most_one_edit(win, brand.as_bytes())
             })
     })
 }
@@ -641,7 +663,12 @@ fn shares_a_third(label: &str, brand: &str) -> bool {
 /// Levenshtein distance ≤ 1, without allocating.
 #[inline]
 fn edit_distance_at_most_one(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    bytes_at_most_one_edit(a.as_bytes(), b.as_bytes())
+}
+
+/// [`edit_distance_at_most_one`] on the texts' bytes.
+#[inline]
+fn bytes_at_most_one_edit(a: &[u8], b: &[u8]) -> bool {
     if a == b {
         return false; // identical is not "close", it is equal
     }
