@@ -46,9 +46,23 @@ impl AuthResults {
     }
 }
 
+/// How much of each method clause a parse keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Method, result and properties.
+    Full,
+    /// Method and result: what untrusted headers and ARC results are read for. Their
+    /// properties are most of what parsing costs, and nothing reads them.
+    ResultsOnly,
+}
+
 /// Parse an `Authentication-Results` value: `authserv-id [version]; method=result props; …`.
 /// Comments `( … )` are dropped. Returns `None` when there is no authserv-id.
 pub fn parse_authentication_results(value: &str) -> Option<AuthResults> {
+    parse_results(value, Detail::Full)
+}
+
+fn parse_results(value: &str, detail: Detail) -> Option<AuthResults> {
     let cleaned = strip_comments(value);
     let clauses = split_clauses(&cleaned);
     let first = clauses.first()?.split_whitespace().next()?;
@@ -62,7 +76,7 @@ pub fn parse_authentication_results(value: &str) -> Option<AuthResults> {
     let methods: Vec<MethodResult> = clauses
         .iter()
         .skip(skip)
-        .filter_map(|c| parse_clause(c))
+        .filter_map(|c| parse_clause_with(c, detail))
         .collect();
     if authserv_id.is_empty() && methods.is_empty() {
         return None;
@@ -75,34 +89,45 @@ pub fn parse_authentication_results(value: &str) -> Option<AuthResults> {
 
 /// Parse an `ARC-Authentication-Results` value: `i=N; authserv-id; method=result …`.
 pub fn parse_arc_authentication_results(value: &str) -> Option<(u32, AuthResults)> {
+    parse_arc_results(value, Detail::Full)
+}
+
+fn parse_arc_results(value: &str, detail: Detail) -> Option<(u32, AuthResults)> {
     let cleaned = strip_comments(value);
     let (first, rest) = cleaned.split_once(';')?;
     let instance = first.trim().strip_prefix("i=")?.trim().parse().ok()?;
-    Some((instance, parse_authentication_results(rest)?))
+    Some((instance, parse_results(rest, detail)?))
 }
 
+#[cfg(test)]
 fn parse_clause(clause: &str) -> Option<MethodResult> {
-    let mut tokens = split_outside_quotes(clause, |b| b == b' ' || b == b'\t')
-        .into_iter()
-        .filter(|t| !t.is_empty());
+    parse_clause_with(clause, Detail::Full)
+}
+
+fn parse_clause_with(clause: &str, detail: Detail) -> Option<MethodResult> {
+    let mut tokens =
+        split_outside_quotes(clause, |b| b == b' ' || b == b'\t').filter(|t| !t.is_empty());
     let (method, result) = tokens.next()?.split_once('=')?;
     // `dkim/1=pass`: a method version is allowed after a slash.
     let method = method.split('/').next().unwrap_or(method).trim();
     if method.is_empty() || method.eq_ignore_ascii_case("reason") || method.contains('.') {
         return None;
     }
-    let properties = tokens
-        .filter_map(|t| {
-            let (k, v) = t.split_once('=')?;
-            let k = k.trim();
-            k.contains('.').then(|| {
-                (
-                    k.to_ascii_lowercase(),
-                    v.trim().trim_matches('"').to_string(),
-                )
+    let properties = match detail {
+        Detail::ResultsOnly => Vec::new(),
+        Detail::Full => tokens
+            .filter_map(|t| {
+                let (k, v) = t.split_once('=')?;
+                let k = k.trim();
+                k.contains('.').then(|| {
+                    (
+                        k.to_ascii_lowercase(),
+                        v.trim().trim_matches('"').to_string(),
+                    )
+                })
             })
-        })
-        .collect();
+            .collect(),
+    };
     Some(MethodResult {
         method: method.to_ascii_lowercase(),
         result: result.trim().trim_matches('"').to_ascii_lowercase(),
@@ -112,7 +137,8 @@ fn parse_clause(clause: &str) -> Option<MethodResult> {
 
 /// Remove RFC 5322 comments (nested parentheses), keeping quoted strings intact; line
 /// breaks become spaces. Works on bytes: every byte it looks at is ASCII, and a character's
-/// bytes are all kept or all dropped, so the result stays UTF-8.
+/// bytes are all kept or all dropped, so the result stays UTF-8. Runs of bytes that change
+/// nothing ([`STRIP_PLAIN`]) are kept or dropped whole.
 fn strip_comments(value: &str) -> Cow<'_, str> {
     let bytes = value.as_bytes();
     let Some(first) = bytes
@@ -126,7 +152,20 @@ fn strip_comments(value: &str) -> Cow<'_, str> {
     let mut quoted = bytes[..first].iter().filter(|&&b| b == b'"').count() % 2 == 1;
     let mut escaped = false;
     out.extend_from_slice(&bytes[..first]);
-    for &b in &bytes[first..] {
+    let mut at = first;
+    while let Some(&b) = bytes.get(at) {
+        at += 1;
+        if !escaped && STRIP_PLAIN[usize::from(b)] {
+            let run = bytes[at..]
+                .iter()
+                .position(|&next| !STRIP_PLAIN[usize::from(next)])
+                .map_or(bytes.len(), |n| at + n);
+            if depth == 0 {
+                out.extend_from_slice(&bytes[at - 1..run]);
+            }
+            at = run;
+            continue;
+        }
         if escaped {
             escaped = false;
             if depth == 0 {
@@ -161,6 +200,19 @@ fn strip_comments(value: &str) -> Cow<'_, str> {
     )
 }
 
+/// The bytes [`strip_comments`] keeps as they are outside comments and drops inside them,
+/// whatever came before (any but a backslash, a quote, parentheses and line breaks).
+const STRIP_PLAIN: [bool; 256] = {
+    let mut table = [true; 256];
+    let special = [b'\\', b'"', b'(', b')', b'\r', b'\n'];
+    let mut i = 0;
+    while i < special.len() {
+        table[special[i] as usize] = false;
+        i += 1;
+    }
+    table
+};
+
 /// [`split_outside_quotes`] at `;`, jumping from quote to semicolon with memchr: headers
 /// run to hundreds of bytes between a handful of clauses.
 fn split_clauses(value: &str) -> Vec<&str> {
@@ -179,22 +231,33 @@ fn split_clauses(value: &str) -> Vec<&str> {
     parts
 }
 
-/// `value` cut at every separator outside double quotes, each part trimmed. Separators are
-/// ASCII, so scanning bytes finds the same places as scanning characters.
-fn split_outside_quotes(value: &str, is_separator: impl Fn(u8) -> bool) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut quoted = false;
-    for (i, &b) in value.as_bytes().iter().enumerate() {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if !quoted && is_separator(b) {
-            parts.push(value.get(start..i).unwrap_or("").trim());
-            start = i + 1;
+/// `value` cut at every separator outside double quotes, each part trimmed, part by part
+/// (a clause's first token is often all that is wanted). Separators are ASCII, so
+/// scanning bytes finds the same places as scanning characters.
+fn split_outside_quotes<'a>(
+    value: &'a str,
+    is_separator: impl Fn(u8) -> bool + 'a,
+) -> impl Iterator<Item = &'a str> + 'a {
+    let bytes = value.as_bytes();
+    let (mut start, mut at, mut quoted) = (0, 0, false);
+    let mut done = false;
+    std::iter::from_fn(move || {
+        while let Some(&b) = bytes.get(at) {
+            at += 1;
+            if b == b'"' {
+                quoted = !quoted;
+            } else if !quoted && is_separator(b) {
+                let part = value.get(start..at - 1).unwrap_or("").trim();
+                start = at;
+                return Some(part);
+            }
         }
-    }
-    parts.push(value.get(start..).unwrap_or("").trim());
-    parts
+        if done {
+            return None;
+        }
+        done = true;
+        Some(value.get(start..).unwrap_or("").trim())
+    })
 }
 
 /// How the user's receiving service is recognised.
@@ -303,6 +366,34 @@ fn aligned(domain: Option<&str>, from_reg: Option<&str>) -> bool {
     registrable_domain(d).is_some_and(|r| r == from)
 }
 
+/// Every header that parses, with its index; the first in full when `full_first`, the
+/// others without their properties ([`Detail::ResultsOnly`]).
+fn parse_all(values: &[String], full_first: bool) -> Vec<(usize, AuthResults)> {
+    let mut parsed = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        let detail = match full_first && parsed.is_empty() {
+            true => Detail::Full,
+            false => Detail::ResultsOnly,
+        };
+        if let Some(results) = parse_results(value, detail) {
+            parsed.push((i, results));
+        }
+    }
+    parsed
+}
+
+/// Parse `values[entry.0]` again, in full, into `entry.1`. Properties decide nothing about
+/// whether a header parses, so the full parse succeeds where the light one did.
+fn reparse_in_full<T>(
+    entry: &mut (usize, T),
+    values: &[String],
+    parse: impl Fn(&str, Detail) -> Option<T>,
+) {
+    if let Some(full) = values.get(entry.0).and_then(|v| parse(v, Detail::Full)) {
+        entry.1 = full;
+    }
+}
+
 /// Judge the route from the headers (and `--verify-dkim` results, when given).
 pub fn authentication(
     authentication_results: &[String],
@@ -316,37 +407,44 @@ pub fn authentication(
         .authserv_id
         .as_deref()
         .map(|s| s.trim().to_ascii_lowercase());
-    let parsed: Vec<(usize, AuthResults)> = authentication_results
+    // Only the trusted header's properties are read: the others are parsed for their
+    // authserv-id and results, and the trusted one in full.
+    let mut parsed = parse_all(authentication_results, wanted.is_none());
+    let trusted_at = match wanted.as_deref() {
+        Some(id) => parsed.iter().position(|(_, r)| r.authserv_id == id),
+        None => (!parsed.is_empty()).then_some(0),
+    };
+    if let (Some(k), Some(_)) = (trusted_at, wanted.as_deref()) {
+        reparse_in_full(&mut parsed[k], authentication_results, parse_results);
+    }
+    let mut arc: Vec<(usize, (u32, AuthResults))> = arc_authentication_results
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| parse_authentication_results(v).map(|r| (i, r)))
+        .filter_map(|(i, v)| parse_arc_results(v, Detail::ResultsOnly).map(|r| (i, r)))
         .collect();
-    let arc: Vec<(u32, AuthResults)> = arc_authentication_results
-        .iter()
-        .filter_map(|v| parse_arc_authentication_results(v))
-        .collect();
-    let trusted_ar = match wanted.as_deref() {
-        Some(id) => parsed.iter().find(|(_, r)| r.authserv_id == id),
-        None => parsed.first(),
+    // The user's own service sealed ARC results (e.g. after forwarding): trust the newest.
+    let trusted_arc = match (trusted_at, wanted.as_deref()) {
+        (None, Some(id)) => arc
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, (_, r)))| r.authserv_id == id)
+            .max_by_key(|(_, (_, (instance, _)))| *instance)
+            .map(|(k, _)| k),
+        _ => None,
     };
-    let (source, trusted, header) = match trusted_ar {
-        Some((i, r)) => (
+    if let Some(k) = trusted_arc {
+        reparse_in_full(&mut arc[k], arc_authentication_results, |v, detail| {
+            parse_arc_results(v, detail)
+        });
+    }
+    let (source, trusted, header) = match (trusted_at, trusted_arc) {
+        (Some(k), _) => (
             TrustedSource::AuthenticationResults,
-            Some(r),
-            authentication_results.get(*i).cloned(),
+            Some(&parsed[k].1),
+            authentication_results.get(parsed[k].0).cloned(),
         ),
-        None => match wanted.as_deref() {
-            // The user's own service sealed ARC results (e.g. after forwarding): trust the newest.
-            Some(id) => match arc
-                .iter()
-                .filter(|(_, r)| r.authserv_id == id)
-                .max_by_key(|(i, _)| *i)
-            {
-                Some((_, r)) => (TrustedSource::Arc, Some(r), None),
-                None => (TrustedSource::None, None, None),
-            },
-            None => (TrustedSource::None, None, None),
-        },
+        (None, Some(k)) => (TrustedSource::Arc, Some(&arc[k].1 .1), None),
+        (None, None) => (TrustedSource::None, None, None),
     };
     let outcome = |m: &MethodResult, keys: &[&str]| {
         let domain = keys.iter().find_map(|k| m.property(k)).map(|d| {
@@ -386,7 +484,7 @@ pub fn authentication(
         || verified_pass;
     let arc = arc
         .iter()
-        .map(|(instance, r)| ArcResults {
+        .map(|(_, (instance, r))| ArcResults {
             instance: *instance,
             authserv_id: r.authserv_id.clone(),
             spf: r.first("spf").map(|m| m.result.clone()),
@@ -662,9 +760,27 @@ mod tests {
             }
 
             #[test]
+            fn results_only_is_the_full_parse_without_properties(
+                s in "(([a-zA-Z/]+=\"?[a-zA-Z. ]*\"?)|[ \t=\".;()]|i=1;|\\PC){0,16}",
+            ) {
+                let without_properties = |mut r: AuthResults| {
+                    r.methods.iter_mut().for_each(|m| m.properties.clear());
+                    r
+                };
+                prop_assert_eq!(
+                    parse_results(&s, Detail::ResultsOnly),
+                    parse_results(&s, Detail::Full).map(without_properties)
+                );
+                prop_assert_eq!(
+                    parse_arc_results(&s, Detail::ResultsOnly),
+                    parse_arc_results(&s, Detail::Full).map(|(i, r)| (i, without_properties(r)))
+                );
+            }
+
+            #[test]
             fn split_outside_quotes_same_as_reference(s in HEADER) {
                 prop_assert_eq!(
-                    split_outside_quotes(&s, |b| b == b';'),
+                    split_outside_quotes(&s, |b| b == b';').collect::<Vec<_>>(),
                     reference::split_outside_quotes(&s, |c| c == ';')
                 );
                 prop_assert_eq!(
@@ -672,7 +788,7 @@ mod tests {
                     reference::split_outside_quotes(&s, |c| c == ';')
                 );
                 prop_assert_eq!(
-                    split_outside_quotes(&s, |b| b == b' ' || b == b'\t'),
+                    split_outside_quotes(&s, |b| b == b' ' || b == b'\t').collect::<Vec<_>>(),
                     reference::split_outside_quotes(&s, |c| c == ' ' || c == '\t')
                 );
             }

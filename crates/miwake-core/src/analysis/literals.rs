@@ -108,7 +108,10 @@ impl LiteralScanner {
     }
 
     fn record(&self, literal: usize, start: usize, end: usize, hits: &mut [Vec<LiteralHit>]) {
-        for &(user, index) in self.owners.get(literal).into_iter().flatten() {
+        let Some(owners) = self.owners.get(literal) else {
+            return;
+        };
+        for &(user, index) in owners {
             if let Some(list) = hits.get_mut(user) {
                 list.push(LiteralHit {
                     literal: index,
@@ -122,12 +125,23 @@ impl LiteralScanner {
 
 /// Runs `dfa` from `state` over `text` up to the first special (match or dead) state: how
 /// many bytes that took, and the state. A function of its own so that the loop keeps its
-/// few variables in registers (a third of the instructions of the loop inlined above).
+/// few variables in registers (a third of the instructions of the loop inlined above);
+/// four bytes a round, which spares three of every four end-of-text tests.
 fn run_to_special(dfa: &DFA, text: &[u8], mut state: StateID) -> Option<(usize, StateID)> {
-    for (at, &byte) in text.iter().enumerate() {
+    let mut rounds = text.chunks_exact(4);
+    for (round, bytes) in rounds.by_ref().enumerate() {
+        for (at, &byte) in bytes.iter().enumerate() {
+            state = dfa.next_state(Anchored::No, state, byte);
+            if dfa.is_special(state) {
+                return Some((round * 4 + at + 1, state));
+            }
+        }
+    }
+    let done = text.len() - rounds.remainder().len();
+    for (at, &byte) in rounds.remainder().iter().enumerate() {
         state = dfa.next_state(Anchored::No, state, byte);
         if dfa.is_special(state) {
-            return Some((at + 1, state));
+            return Some((done + at + 1, state));
         }
     }
     None
