@@ -30,7 +30,7 @@ const DOMAIN_REACH: Reach = Reach {
 };
 
 /// Separators other than `@` that an address may be written with; all rare.
-const SPELLED_AT: &[&str] = &["at]", "at)", "at}", "アットマーク"];
+pub(super) const SPELLED_AT: &[&str] = &["at]", "at)", "at}", "アットマーク"];
 
 /// Written forms of a dot in defanged text.
 const DEFANGED_DOTS: &[&str] = &["[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}"];
@@ -57,8 +57,6 @@ const FILE_EXTENSIONS: &[&str] = &[
 
 #[derive(Debug)]
 pub(super) struct Urls {
-    /// Any of `SPELLED_AT`.
-    spelled_at: Regex,
     scheme: Regex,
     domain: Regex,
     email: Regex,
@@ -66,9 +64,7 @@ pub(super) struct Urls {
 
 impl Urls {
     pub fn new() -> Self {
-        let spelled: Vec<String> = SPELLED_AT.iter().map(|s| regex::escape(s)).collect();
         Urls {
-            spelled_at: re(&spelled.join("|")),
             scheme: re(r"(?:h?(?:tt|xx|\*\*)ps?|fxp|ftp)(?::|\[:\]|\(:\))//"),
             domain: re(&format!(r"{LABEL}(?:{DOT}{LABEL})*{DOT}[a-z]{{2,24}}")),
             email: re(&format!(
@@ -77,10 +73,11 @@ impl Urls {
         }
     }
 
+    /// `spelled_at`: whether the text holds any of `SPELLED_AT`.
     #[inline(never)]
-    pub fn emails(&self, text: &str) -> Vec<Found> {
+    pub fn emails(&self, text: &str, spelled_at: bool) -> Vec<Found> {
         let mut out = Vec::new();
-        let windows = if self.spelled_at.is_match(text) {
+        let windows = if spelled_at {
             vec![Span::new(0, text.len())]
         } else {
             at_windows(text)
@@ -515,7 +512,8 @@ mod tests {
             let urls = SHARED.get_or_init(Urls::new);
             let schemed = urls.scheme_urls(&text);
             let mut taken: Vec<Span> = schemed.iter().map(|u| u.span).collect();
-            taken.extend(urls.emails(&text).iter().map(|e| e.span));
+            let spelled_at = SPELLED_AT.iter().any(|w| text.contains(w));
+            taken.extend(urls.emails(&text, spelled_at).iter().map(|e| e.span));
             let all = windows(&text, &dot_seeds(&text), &DOMAIN_REACH);
             let outside: Vec<Span> = all
                 .iter()
@@ -526,6 +524,12 @@ mod tests {
             urls.bare_urls(&text, &all, &taken, &mut from_all);
             urls.bare_urls(&text, &outside, &taken, &mut from_outside);
             prop_assert_eq!(from_outside, from_all);
+        }
+
+        #[test]
+        fn the_literal_scan_finds_a_spelled_at_where_a_search_does(text in token_text(TOKENS, 20)) {
+            let found = !crate::facts::scan_group(&text, crate::facts::SPELLED_AT).is_empty();
+            prop_assert_eq!(found, SPELLED_AT.iter().any(|w| text.contains(w)));
         }
 
         #[test]
