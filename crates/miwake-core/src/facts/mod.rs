@@ -132,16 +132,18 @@ pub struct FactExtractor {
 }
 
 /// The lists that make up [`FactExtractor::literals`], in that order.
-const LITERAL_GROUPS: [&[&str]; 4] = [
+const LITERAL_GROUPS: [&[&str]; 5] = [
     messengers::LINK_STARTS,
     messengers::MENTIONS,
     gifts::REQUIRED,
     urls::SPELLED_AT,
+    deadlines::WORDED,
 ];
 const LINK_STARTS: usize = 0;
 const MENTIONS: usize = 1;
 const GIFT_WORDS: usize = 2;
 const SPELLED_AT: usize = 3;
+const WORDED_DEADLINES: usize = 4;
 
 impl FactExtractor {
     pub fn new() -> Self {
@@ -202,7 +204,7 @@ impl FactExtractor {
         facts.messengers = self
             .messengers
             .find(text, &group(LINK_STARTS), &group(MENTIONS));
-        facts.deadlines = self.deadlines.find(text, &digits);
+        facts.deadlines = self.deadlines.find(text, &digits, &group(WORDED_DEADLINES));
         facts.gift_cards = self.gifts.find(text, &group(GIFT_WORDS));
         facts
     }
