@@ -199,7 +199,7 @@ impl FactExtractor {
             facts.dates = self.time.dates(text, &digits);
         }
         let group = |index| literal_group(literal_hits, index);
-        facts.emails = self.urls.emails(text, !group(SPELLED_AT).is_empty());
+        facts.emails = self.urls.emails(text, &group(SPELLED_AT));
         facts.urls = self.urls.urls(text, &facts.emails);
         facts.messengers = self
             .messengers
