@@ -36,6 +36,7 @@ use literals::LiteralScanner;
 const RULE_LITERALS: usize = 0;
 const INTENT_LITERALS: usize = 1;
 const BRAND_NAMES: usize = 2;
+const FACT_LITERALS: usize = 3;
 
 /// A rule that fired, with its evidence, before weighing.
 #[derive(Debug, Clone)]
@@ -73,10 +74,14 @@ impl Analyzer {
         let rules = ContentRules::compile(&knowledge.rules)?;
         let intents = IntentClassifier::compile(&knowledge.intents)?;
         let brands = BrandIndex::new(&knowledge.brands, &knowledge.lists);
-        let mut lists: [Vec<&[u8]>; 3] = Default::default();
+        let mut lists: [Vec<&[u8]>; 4] = Default::default();
         lists[RULE_LITERALS] = byte_strings(rules.literals());
         lists[INTENT_LITERALS] = byte_strings(intents.literals());
         lists[BRAND_NAMES] = byte_strings(brands.name_literals());
+        lists[FACT_LITERALS] = FactExtractor::literals()
+            .into_iter()
+            .map(str::as_bytes)
+            .collect();
         Ok(Analyzer {
             literals: LiteralScanner::new(&lists),
             rules,
@@ -174,8 +179,10 @@ impl Analyzer {
         bare_url: bool,
     ) -> Report {
         let normalized = NormalizedText::new(&message.display_text);
-        let facts = self.facts.extract(&normalized);
         let literal_hits = self.literals.scan(&normalized.text);
+        let facts = self
+            .facts
+            .extract_with(&normalized.text, &literal_hits[FACT_LITERALS]);
         let mentions = self
             .brands
             .mentions_among(&normalized.text, &literal_hits[BRAND_NAMES]);

@@ -5,14 +5,48 @@
 //! with letters that no worded deadline starts with):
 //! - `[0-9]{1,4} ?(時間|日|分|週間)以内`, matched by hand from the digit runs;
 //! - `(?:within|in(?: the next)?) N ?UNIT`, matched by hand at each "in ";
-//! - the worded deadlines, a regex whose literal prefixes keep its search fast (with
-//!   "in" among them it was not).
+//! - the worded deadlines, a regex tried where the shared literal scan found one of
+//!   `WORDED` (its whole, finite language).
 
 use memchr::memmem;
 use regex::{Captures, Regex};
 
 use super::{ascii_bounded, re, Deadline, MAX_PER_KIND};
+use crate::analysis::literals::LiteralHit;
 use crate::message::Span;
+
+/// Every string the `worded` pattern matches, so that where one starts, a match starts.
+pub(super) const WORDED: &[&str] = &[
+    "本日中",
+    "今日中",
+    "当日中",
+    "本日まで",
+    "今日まで",
+    "明日中",
+    "明日まで",
+    "至急",
+    "直ちに",
+    "ただちに",
+    "今すぐ",
+    "速やかに",
+    "早急に",
+    "immediately",
+    "asap",
+    "as soon as possible",
+    "right away",
+    "by end of day",
+    "by end of today",
+    "by end of the day",
+    "by end of the today",
+    "by the end of day",
+    "by the end of today",
+    "by the end of the day",
+    "by the end of the today",
+    "by eod",
+    "by today",
+    "by tonight",
+    "end of day",
+];
 
 /// Units after a number, in the pattern's order.
 const NUMERIC_UNITS: [&str; 4] = ["時間", "日", "分", "週間"];
@@ -58,9 +92,9 @@ impl Deadlines {
         }
     }
 
-    /// `digits` are the text's digit runs.
+    /// `digits` are the text's digit runs; `worded`: where `WORDED` occurs, by start.
     #[inline(never)]
-    pub fn find(&self, text: &str, digits: &[Span]) -> Vec<Deadline> {
+    pub fn find(&self, text: &str, digits: &[Span], worded_hits: &[LiteralHit]) -> Vec<Deadline> {
         let mut out = Vec::new();
         let mut numeric: Pending<Counted> = Pending::default();
         let mut english: Pending<Counted> = Pending::default();
@@ -69,7 +103,7 @@ impl Deadlines {
         while pos < text.len() {
             numeric.refresh(pos, |p| next_numeric(text, digits, p));
             english.refresh(pos, |p| self.next_english(text, p));
-            worded.refresh(pos, |p| self.worded.captures_at(text, p));
+            worded.refresh(pos, |p| self.next_worded(text, worded_hits, p));
             let first = [numeric.start(), english.start(), worded.start()]
                 .into_iter()
                 .flatten()
@@ -101,6 +135,17 @@ impl Deadlines {
             }
         }
         out
+    }
+
+    /// The first match of `worded` starting at or after `pos`: the one at the first hit.
+    fn next_worded<'t>(
+        &self,
+        text: &'t str,
+        hits: &[LiteralHit],
+        pos: usize,
+    ) -> Option<Captures<'t>> {
+        let first = hits.get(hits.partition_point(|h| h.start < pos))?;
+        self.worded.captures_at(text, first.start)
     }
 
     /// The first match of `(?:within|in(?: the next)?) N ?UNIT` starting at or after `pos`.
@@ -399,7 +444,40 @@ mod tests {
         "by eod",
         "今すぐ",
         "ア",
+        "by ",
+        "the ",
+        "end of ",
+        "today",
+        "tonight",
+        "right away",
+        "as soon as possible",
+        "今日まで",
+        "至急",
+        "明日中",
     ];
+
+    #[test]
+    fn worded_lists_the_whole_language_of_the_pattern() {
+        use regex_syntax::hir::literal::Extractor;
+        let hir = regex_syntax::parse(Deadlines::new().worded.as_str()).unwrap();
+        let seq = Extractor::new().extract(&hir);
+        assert!(seq.is_exact(), "the pattern's language is finite");
+        let mut language: Vec<Vec<u8>> = seq
+            .literals()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_bytes().to_vec())
+            .collect();
+        let mut listed: Vec<Vec<u8>> = WORDED.iter().map(|w| w.as_bytes().to_vec()).collect();
+        language.sort();
+        listed.sort();
+        assert_eq!(listed, language);
+    }
+
+    fn find(deadlines: &Deadlines, text: &str) -> Vec<Deadline> {
+        let worded = crate::facts::scan_group(text, crate::facts::WORDED_DEADLINES);
+        deadlines.find(text, &digit_runs(text), &worded)
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]
@@ -408,7 +486,7 @@ mod tests {
         fn the_split_searches_find_what_the_one_pattern_finds(text in token_text(TOKENS, 24)) {
             static DEADLINES: OnceLock<Deadlines> = OnceLock::new();
             let deadlines = DEADLINES.get_or_init(Deadlines::new);
-            prop_assert_eq!(deadlines.find(&text, &digit_runs(&text)), reference(&text));
+            prop_assert_eq!(find(deadlines, &text), reference(&text));
         }
     }
 
@@ -416,11 +494,7 @@ mod tests {
     fn numbers_and_words_give_hours() {
         let deadlines = Deadlines::new();
         let text = "返信は24時間以内に。within 3 days, in the next 2hrs, in an hour; 本日中";
-        let hours: Vec<Option<u32>> = deadlines
-            .find(text, &digit_runs(text))
-            .iter()
-            .map(|d| d.hours)
-            .collect();
+        let hours: Vec<Option<u32>> = find(&deadlines, text).iter().map(|d| d.hours).collect();
         assert_eq!(hours, [Some(24), Some(72), Some(2), Some(1), Some(24)]);
     }
 }

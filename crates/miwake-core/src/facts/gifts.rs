@@ -3,6 +3,7 @@
 use regex::Regex;
 
 use super::{byte_before, dedup_overlapping, re, Found};
+use crate::analysis::literals::LiteralHit;
 use crate::message::Span;
 
 const BRAND: &str = concat!(
@@ -18,7 +19,7 @@ const PRODUCT: &str = concat!(
 /// Every match holds one of these: each `PRODUCT` holds one, and so do "ポイント" and
 /// "points" / "pts". Most messages hold none, and the pattern has no literal to start
 /// from, so it runs only when one is present.
-const REQUIRED: &[&str] = &[
+pub(super) const REQUIRED: &[&str] = &[
     "ギフト",
     "gift",
     "プリペイドカード",
@@ -43,8 +44,6 @@ const POINT_BRAND: &str = "paypay|楽天|rakuten|d|ponta|amazon|アマゾン|lin
 #[derive(Debug)]
 pub(super) struct Gifts {
     card: Regex,
-    /// Any of `REQUIRED`; a literal set the regex crate searches with a SIMD prefilter.
-    required: Regex,
 }
 
 impl Gifts {
@@ -53,20 +52,17 @@ impl Gifts {
             card: re(&format!(
                 r"(?:(?:{BRAND}) ?(?:の)?)?(?:{PRODUCT})|(?:(?:{POINT_BRAND}) ?)?ポイント|(?:{POINT_BRAND}|reward|bonus|loyalty|member(?:ship)?|[0-9][0-9,]*) (?:points|pts)(?-u:\b)"
             )),
-            required: re(&REQUIRED
-                .iter()
-                .map(|w| regex::escape(w))
-                .collect::<Vec<_>>()
-                .join("|")),
         }
     }
 
+    /// `required`: where the words of `REQUIRED` occur, by start.
     #[inline(never)]
-    pub fn find(&self, text: &str) -> Vec<Found> {
+    pub fn find(&self, text: &str, required: &[LiteralHit]) -> Vec<Found> {
         let mut out = Vec::new();
         let mut pos = 0;
-        while let Some(required) = self.required.find_at(text, pos) {
-            let from = search_start(text, pos, required.start());
+        let mut required = required.iter();
+        while let Some(word) = required.find(|h| h.start >= pos) {
+            let from = search_start(text, pos, word.start);
             let Some(m) = self.card.find_at(text, from) else {
                 break;
             };
@@ -221,7 +217,8 @@ mod tests {
         ) {
             static GIFTS: std::sync::OnceLock<Gifts> = std::sync::OnceLock::new();
             let gifts = GIFTS.get_or_init(Gifts::new);
-            prop_assert_eq!(gifts.find(&text), whole_text(gifts, &text));
+            let required = crate::facts::scan_group(&text, crate::facts::GIFT_WORDS);
+            prop_assert_eq!(gifts.find(&text, &required), whole_text(gifts, &text));
         }
     }
 }

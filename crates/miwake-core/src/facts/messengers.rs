@@ -1,13 +1,54 @@
 //! Messenger apps (LINE, WhatsApp, Telegram, WeChat, Signal, …) and the ID written next to them.
 
-use regex::Regex;
+use regex::{Captures, Regex};
+
+/// A messenger link: the app's host, then the ID.
+const LINK: &str = r"(line\.me|lin\.ee|wa\.me|t\.me|telegram\.me|signal\.me)/(?:ti/p/|r/ti/p/|#p/)?([~@+%a-z0-9_.-]+)";
 
 use super::{ascii_bounded, byte_before, dedup_overlapping, re, Messenger, MessengerId};
+use crate::analysis::literals::LiteralHit;
 use crate::message::Span;
+
+/// App names, in the order a regex alternation of them would prefer them; none is a
+/// prefix of another, so at most one starts at any position.
+pub(super) const MENTIONS: &[&str] = &[
+    "line",
+    "ライン",
+    "友だち追加",
+    "友達追加",
+    "ともだち追加",
+    "whatsapp",
+    "what's app",
+    "what'sapp",
+    "ワッツアップ",
+    "telegram",
+    "テレグラム",
+    "wechat",
+    "weixin",
+    "微信",
+    "ウィーチャット",
+    "signal",
+    "シグナル",
+    "kakao talk",
+    "kakaotalk",
+    "カカオトーク",
+    "viber",
+    "skype",
+];
+
+/// How every messenger link starts; the `link` pattern is tried where one is found.
+pub(super) const LINK_STARTS: &[&str] = &[
+    "line.me/",
+    "lin.ee/",
+    "wa.me/",
+    "t.me/",
+    "telegram.me/",
+    "signal.me/",
+];
 
 #[derive(Debug)]
 pub(super) struct Messengers {
-    mention: Regex,
+    /// Anchored: tried at each of `LINK_STARTS` found in the text.
     link: Regex,
     id: Regex,
 }
@@ -15,14 +56,7 @@ pub(super) struct Messengers {
 impl Messengers {
     pub fn new() -> Self {
         Messengers {
-            mention: re(concat!(
-                r"line|ライン|友だち追加|友達追加|ともだち追加|whatsapp|what's ?app|ワッツアップ|",
-                r"telegram|テレグラム|wechat|weixin|微信|ウィーチャット|signal|シグナル|",
-                r"kakao ?talk|カカオトーク|viber|skype",
-            )),
-            link: re(
-                r"(line\.me|lin\.ee|wa\.me|t\.me|telegram\.me|signal\.me)/(?:ti/p/|r/ti/p/|#p/)?([~@+%a-z0-9_.-]+)",
-            ),
+            link: re(&format!("^{LINK}")),
             id: re(concat!(
                 r"^(?: ?(?:の)?(?:id|番号|number|no\.?|account|アカウント|handle))?",
                 r"(?: ?(?:は|:|=|-|→|で|に|を|まで))?(?: ?(?:id|アカウント|番号))?(?: ?(?::|は))? ?",
@@ -31,16 +65,37 @@ impl Messengers {
         }
     }
 
+    /// `links` and `mentions`: where `LINK_STARTS` and `MENTIONS` occur, by start and then
+    /// list order. Walking them as a regex search walks its matches (leftmost first, none
+    /// overlapping the one before) reads the text once, in the shared literal scan.
     #[inline(never)]
-    pub fn find(&self, text: &str) -> Vec<MessengerId> {
+    pub fn find(
+        &self,
+        text: &str,
+        links: &[LiteralHit],
+        mentions: &[LiteralHit],
+    ) -> Vec<MessengerId> {
         let mut out = Vec::new();
-        for m in self.link.find_iter(text) {
-            if let Some(found) = self.link_at(text, m.start(), m.end()) {
+        let mut next = 0;
+        for hit in links {
+            if hit.start < next {
+                continue;
+            }
+            let Some(caps) = text.get(hit.start..).and_then(|t| self.link.captures(t)) else {
+                continue;
+            };
+            next = hit.start + caps.get(0).map_or(0, |m| m.end());
+            if let Some(found) = link_at(text, hit.start, &caps) {
                 out.push(found);
             }
         }
-        for m in self.mention.find_iter(text) {
-            if let Some(found) = self.mention_at(text, m.start(), m.end()) {
+        let mut next = 0;
+        for hit in mentions {
+            if hit.start < next {
+                continue;
+            }
+            next = hit.end;
+            if let Some(found) = self.mention_at(text, hit.start, hit.end) {
                 out.push(found);
             }
             if out.len() >= super::MAX_PER_KIND * 2 {
@@ -48,25 +103,6 @@ impl Messengers {
             }
         }
         dedup_overlapping(out, |f| f.span)
-    }
-
-    fn link_at(&self, text: &str, start: usize, end: usize) -> Option<MessengerId> {
-        if super::is_alnum(byte_before(text, start)) {
-            return None;
-        }
-        let caps = self.link.captures(text.get(start..end)?)?;
-        let app = match caps.get(1)?.as_str() {
-            "line.me" | "lin.ee" => Messenger::Line,
-            "wa.me" => Messenger::Whatsapp,
-            "signal.me" => Messenger::Signal,
-            _ => Messenger::Telegram,
-        };
-        let id = caps.get(2)?.as_str().trim_end_matches(['.', '-']);
-        Some(MessengerId {
-            app,
-            id: id.to_string(),
-            span: Span::new(start, end),
-        })
     }
 
     fn mention_at(&self, text: &str, start: usize, end: usize) -> Option<MessengerId> {
@@ -110,6 +146,25 @@ impl Messengers {
         }
         Some((value.to_string(), id.start() + value.len(), explicit))
     }
+}
+
+/// The messenger link that `caps` matched at `start`, unless it runs on from a word.
+fn link_at(text: &str, start: usize, caps: &Captures) -> Option<MessengerId> {
+    if super::is_alnum(byte_before(text, start)) {
+        return None;
+    }
+    let app = match caps.get(1)?.as_str() {
+        "line.me" | "lin.ee" => Messenger::Line,
+        "wa.me" => Messenger::Whatsapp,
+        "signal.me" => Messenger::Signal,
+        _ => Messenger::Telegram,
+    };
+    let id = caps.get(2)?.as_str().trim_end_matches(['.', '-']);
+    Some(MessengerId {
+        app,
+        id: id.to_string(),
+        span: Span::new(start, start + caps.get(0)?.end()),
+    })
 }
 
 /// A handle with letters and digits ("abc123"), or a phone-length number.
@@ -195,4 +250,147 @@ fn ceil_boundary_at(s: &str, pos: usize) -> usize {
         i += 1;
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::facts::tests::token_text;
+    use crate::facts::{scan_group, LINK_STARTS as LINK_GROUP, MENTIONS as MENTION_GROUP};
+
+    /// The search as it was: regex searches for the links and the app names.
+    struct Reference {
+        messengers: Messengers,
+        link: Regex,
+        mention: Regex,
+    }
+
+    impl Reference {
+        fn new() -> Self {
+            Reference {
+                messengers: Messengers::new(),
+                link: re(LINK),
+                mention: re(concat!(
+                    r"line|ライン|友だち追加|友達追加|ともだち追加|whatsapp|what's ?app|ワッツアップ|",
+                    r"telegram|テレグラム|wechat|weixin|微信|ウィーチャット|signal|シグナル|",
+                    r"kakao ?talk|カカオトーク|viber|skype",
+                )),
+            }
+        }
+
+        fn find(&self, text: &str) -> Vec<MessengerId> {
+            let mut out = Vec::new();
+            for m in self.link.find_iter(text) {
+                let Some(caps) = self.link.captures(&text[m.start()..m.end()]) else {
+                    continue;
+                };
+                out.extend(link_at(text, m.start(), &caps));
+            }
+            for m in self.mention.find_iter(text) {
+                out.extend(self.messengers.mention_at(text, m.start(), m.end()));
+                if out.len() >= crate::facts::MAX_PER_KIND * 2 {
+                    break;
+                }
+            }
+            dedup_overlapping(out, |f| f.span)
+        }
+    }
+
+    fn find(messengers: &Messengers, text: &str) -> Vec<MessengerId> {
+        let links = scan_group(text, LINK_GROUP);
+        let mentions = scan_group(text, MENTION_GROUP);
+        messengers.find(text, &links, &mentions)
+    }
+
+    #[test]
+    fn mentions_hold_every_alternative_of_the_pattern() {
+        for text in [
+            "what's app",
+            "what'sapp",
+            "kakao talk",
+            "kakaotalk",
+            "weixin",
+            "skype",
+        ] {
+            assert!(MENTIONS.contains(&text), "{text}");
+        }
+        for (i, a) in MENTIONS.iter().enumerate() {
+            for b in &MENTIONS[i + 1..] {
+                assert!(!a.starts_with(b) && !b.starts_with(a), "{a} / {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_link_inside_a_longer_link_is_not_found_again() {
+        let text = "line.me/ti/p/abc.t.me/x see wa.me/81901234567";
+        let ids: Vec<String> = find(&Messengers::new(), text)
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(ids, ["abc.t.me", "81901234567"]);
+    }
+
+    const TOKENS: &[&str] = &[
+        "line",
+        "line.me/",
+        "lin.ee/",
+        "wa.me/",
+        "t.me/",
+        "telegram.me/",
+        "signal.me/",
+        "ti/p/",
+        "r/",
+        "#p/",
+        "~",
+        "@",
+        "abc",
+        "123456789",
+        "x",
+        ".",
+        "-",
+        "/",
+        " ",
+        "ライン",
+        "で",
+        "追加",
+        "友だち追加",
+        "what's",
+        "app",
+        "whatsapp",
+        "telegram",
+        "テレグラム",
+        "signal",
+        "シグナル",
+        " app",
+        "on ",
+        "id",
+        ":",
+        "は",
+        "kakao",
+        "talk",
+        "viber",
+        "skype",
+        "微信",
+        "weixin",
+        "on",
+        "deadline",
+        "online",
+        "signals",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn walking_the_literal_hits_finds_what_the_regex_searches_find(
+            text in token_text(TOKENS, 24)
+        ) {
+            static REFERENCE: std::sync::OnceLock<Reference> = std::sync::OnceLock::new();
+            let reference = REFERENCE.get_or_init(Reference::new);
+            prop_assert_eq!(find(&reference.messengers, &text), reference.find(&text));
+        }
+    }
 }

@@ -14,9 +14,12 @@ mod windows;
 #[cfg(test)]
 mod tests;
 
+use std::ops::Range;
+
 use regex::Regex;
 use serde::Serialize;
 
+use crate::analysis::literals::{LiteralHit, LiteralScanner};
 use crate::message::Span;
 use crate::normalize::NormalizedText;
 
@@ -124,11 +127,28 @@ pub struct FactExtractor {
     time: time::Time,
     deadlines: deadlines::Deadlines,
     gifts: gifts::Gifts,
+    /// Finds [`FactExtractor::literals`] for callers that have not scanned for them.
+    literals: LiteralScanner,
 }
+
+/// The lists that make up [`FactExtractor::literals`], in that order.
+const LITERAL_GROUPS: [&[&str]; 5] = [
+    messengers::LINK_STARTS,
+    messengers::MENTIONS,
+    gifts::REQUIRED,
+    urls::SPELLED_AT,
+    deadlines::WORDED,
+];
+const LINK_STARTS: usize = 0;
+const MENTIONS: usize = 1;
+const GIFT_WORDS: usize = 2;
+const SPELLED_AT: usize = 3;
+const WORDED_DEADLINES: usize = 4;
 
 impl FactExtractor {
     pub fn new() -> Self {
         FactExtractor {
+            literals: LiteralScanner::new(&[Self::literals()]),
             context: context::Context::new(),
             numbers: numbers::Numbers::new(),
             urls: urls::Urls::new(),
@@ -144,8 +164,26 @@ impl FactExtractor {
         self.extract_str(&text.text)
     }
 
+    /// The literals whose occurrences [`FactExtractor::extract_with`] needs, so that a
+    /// caller scanning the text for other literals can find these in the same pass.
+    pub fn literals() -> Vec<&'static str> {
+        LITERAL_GROUPS.concat()
+    }
+
     /// Extract from text that is already in normalised form.
     pub fn extract_str(&self, text: &str) -> Facts {
+        let hits = self
+            .literals
+            .scan(text)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        self.extract_with(text, &hits)
+    }
+
+    /// As [`FactExtractor::extract_str`], given every occurrence of
+    /// [`FactExtractor::literals`] in `text` (overlapping ones included, in any order).
+    pub fn extract_with(&self, text: &str, literal_hits: &[LiteralHit]) -> Facts {
         let mut facts = Facts::default();
         let digits = windows::digit_runs(text);
         if !digits.is_empty() {
@@ -160,13 +198,47 @@ impl FactExtractor {
             facts.amounts = self.money.amounts(text, &digits);
             facts.dates = self.time.dates(text, &digits);
         }
-        facts.emails = self.urls.emails(text);
+        let group = |index| literal_group(literal_hits, index);
+        facts.emails = self.urls.emails(text, &group(SPELLED_AT));
         facts.urls = self.urls.urls(text, &facts.emails);
-        facts.messengers = self.messengers.find(text);
-        facts.deadlines = self.deadlines.find(text, &digits);
-        facts.gift_cards = self.gifts.find(text);
+        facts.messengers = self
+            .messengers
+            .find(text, &group(LINK_STARTS), &group(MENTIONS));
+        facts.deadlines = self.deadlines.find(text, &digits, &group(WORDED_DEADLINES));
+        facts.gift_cards = self.gifts.find(text, &group(GIFT_WORDS));
         facts
     }
+}
+
+/// The hits of `LITERAL_GROUPS[group]`, numbered within it, by start and then list order.
+fn literal_group(hits: &[LiteralHit], group: usize) -> Vec<LiteralHit> {
+    let range = group_range(group);
+    let mut out: Vec<LiteralHit> = hits
+        .iter()
+        .filter(|h| range.contains(&h.literal))
+        .map(|h| LiteralHit {
+            literal: h.literal - range.start,
+            ..*h
+        })
+        .collect();
+    out.sort_unstable_by_key(|h| (h.start, h.literal));
+    out
+}
+
+/// The hits of `LITERAL_GROUPS[group]` in `text`, as [`FactExtractor::extract_with`] hands
+/// them on.
+#[cfg(test)]
+fn scan_group(text: &str, group: usize) -> Vec<LiteralHit> {
+    static SCANNER: std::sync::OnceLock<LiteralScanner> = std::sync::OnceLock::new();
+    let scanner = SCANNER.get_or_init(|| LiteralScanner::new(&[FactExtractor::literals()]));
+    let hits = scanner.scan(text).into_iter().next().unwrap_or_default();
+    literal_group(&hits, group)
+}
+
+/// Where `LITERAL_GROUPS[group]` lies in [`FactExtractor::literals`].
+fn group_range(group: usize) -> Range<usize> {
+    let start: usize = LITERAL_GROUPS.iter().take(group).map(|g| g.len()).sum();
+    start..start + LITERAL_GROUPS.get(group).map_or(0, |g| g.len())
 }
 
 impl Default for FactExtractor {

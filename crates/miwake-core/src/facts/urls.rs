@@ -8,6 +8,7 @@ use super::windows::{any_run, find_in, windows, ByteSet, Reach};
 use super::{
     byte_after, byte_before, dedup_overlapping, overlaps, re, Found, TextUrl, MAX_PER_KIND,
 };
+use crate::analysis::literals::LiteralHit;
 use crate::message::Span;
 
 /// A scheme ends in "//", at most 8 bytes after its start ("hxxps[:]").
@@ -30,7 +31,7 @@ const DOMAIN_REACH: Reach = Reach {
 };
 
 /// Separators other than `@` that an address may be written with; all rare.
-const SPELLED_AT: &[&str] = &["at]", "at)", "at}", "アットマーク"];
+pub(super) const SPELLED_AT: &[&str] = &["at]", "at)", "at}", "アットマーク"];
 
 /// Written forms of a dot in defanged text.
 const DEFANGED_DOTS: &[&str] = &["[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}"];
@@ -57,8 +58,6 @@ const FILE_EXTENSIONS: &[&str] = &[
 
 #[derive(Debug)]
 pub(super) struct Urls {
-    /// Any of `SPELLED_AT`.
-    spelled_at: Regex,
     scheme: Regex,
     domain: Regex,
     email: Regex,
@@ -66,9 +65,7 @@ pub(super) struct Urls {
 
 impl Urls {
     pub fn new() -> Self {
-        let spelled: Vec<String> = SPELLED_AT.iter().map(|s| regex::escape(s)).collect();
         Urls {
-            spelled_at: re(&spelled.join("|")),
             scheme: re(r"(?:h?(?:tt|xx|\*\*)ps?|fxp|ftp)(?::|\[:\]|\(:\))//"),
             domain: re(&format!(r"{LABEL}(?:{DOT}{LABEL})*{DOT}[a-z]{{2,24}}")),
             email: re(&format!(
@@ -77,15 +74,16 @@ impl Urls {
         }
     }
 
+    /// `spelled_at`: where the text holds any of `SPELLED_AT`.
     #[inline(never)]
-    pub fn emails(&self, text: &str) -> Vec<Found> {
+    pub fn emails(&self, text: &str, spelled_at: &[LiteralHit]) -> Vec<Found> {
+        self.emails_in(text, &at_windows(text, spelled_at))
+    }
+
+    /// The addresses in `windows`, which hold every byte of every address in the text.
+    fn emails_in(&self, text: &str, windows: &[Span]) -> Vec<Found> {
         let mut out = Vec::new();
-        let windows = if self.spelled_at.is_match(text) {
-            vec![Span::new(0, text.len())]
-        } else {
-            at_windows(text)
-        };
-        for span in find_in(&self.email, text, &windows) {
+        for span in find_in(&self.email, text, windows) {
             let prev = byte_before(text, span.start);
             if prev.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.') {
                 continue;
@@ -155,18 +153,35 @@ impl Urls {
     }
 }
 
-/// Around each `@`: where addresses are unless one is spelled out.
-fn at_windows(text: &str) -> Vec<Span> {
+/// Around each `@` and each spelled-out one (`spelled_at`): where addresses are. Every
+/// address holds one: `[@]` and `(@)` hold an `@`, `[at]`, `(at)`, `{at}` hold "at]",
+/// "at)", "at}", and both Japanese forms hold "アットマーク".
+fn at_windows(text: &str, spelled_at: &[LiteralHit]) -> Vec<Span> {
     let bytes = text.as_bytes();
-    let mut out: Vec<Span> = Vec::new();
-    for at in memchr::memchr_iter(b'@', bytes) {
-        let span = Span::new(local_part_start(bytes, at), domain_end(bytes, at + 1));
+    let mut spans: Vec<Span> = memchr::memchr_iter(b'@', bytes)
+        .map(|at| Span::new(local_part_start(bytes, at), domain_end(bytes, at + 1)))
+        .collect();
+    spans.extend(spelled_at.iter().map(|hit| spelled_at_window(bytes, hit)));
+    spans.sort_unstable();
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for span in spans {
         match out.last_mut() {
             Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
             _ => out.push(span),
         }
     }
     out
+}
+
+/// Around "name (at) domain", "name アットマーク domain" ...: from the bracket before the
+/// hit (if any) back over the name, and past the hit over the domain.
+fn spelled_at_window(bytes: &[u8], hit: &LiteralHit) -> Span {
+    let opening = hit
+        .start
+        .checked_sub(1)
+        .filter(|&i| matches!(bytes.get(i), Some(b'[' | b'(' | b'{')));
+    let start = local_part_start(bytes, opening.unwrap_or(hit.start));
+    Span::new(start, domain_end(bytes, hit.end))
 }
 
 /// Start of "name", "name [@]", "name(@)" before the `@` at `at`.
@@ -506,8 +521,41 @@ mod tests {
         "[at]",
     ];
 
+    const EMAIL_TOKENS: &[&str] = &[
+        "john",
+        "a.b",
+        "x1",
+        "mail",
+        "example",
+        ".",
+        "[.]",
+        "(dot)",
+        "com",
+        "jp",
+        "@",
+        "[@]",
+        "(@)",
+        "[at]",
+        "(at)",
+        "{at}",
+        "at]",
+        "at)",
+        "at",
+        "[",
+        "(",
+        ")",
+        "]",
+        "アットマーク",
+        "(アットマーク)",
+        "ア",
+        " ",
+        "-",
+        "_",
+        "+",
+    ];
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2048))]
+        #![proptest_config(ProptestConfig::with_cases(4096))]
 
         #[test]
         fn windows_inside_found_urls_add_no_bare_url(text in token_text(TOKENS, 20)) {
@@ -515,7 +563,8 @@ mod tests {
             let urls = SHARED.get_or_init(Urls::new);
             let schemed = urls.scheme_urls(&text);
             let mut taken: Vec<Span> = schemed.iter().map(|u| u.span).collect();
-            taken.extend(urls.emails(&text).iter().map(|e| e.span));
+            let spelled_at = crate::facts::scan_group(&text, crate::facts::SPELLED_AT);
+            taken.extend(urls.emails(&text, &spelled_at).iter().map(|e| e.span));
             let all = windows(&text, &dot_seeds(&text), &DOMAIN_REACH);
             let outside: Vec<Span> = all
                 .iter()
@@ -526,6 +575,17 @@ mod tests {
             urls.bare_urls(&text, &all, &taken, &mut from_all);
             urls.bare_urls(&text, &outside, &taken, &mut from_outside);
             prop_assert_eq!(from_outside, from_all);
+        }
+
+        #[test]
+        fn windows_around_written_ats_find_what_the_whole_text_search_finds(
+            text in token_text(EMAIL_TOKENS, 20)
+        ) {
+            static SHARED: std::sync::OnceLock<Urls> = std::sync::OnceLock::new();
+            let urls = SHARED.get_or_init(Urls::new);
+            let spelled_at = crate::facts::scan_group(&text, crate::facts::SPELLED_AT);
+            let whole = [Span::new(0, text.len())];
+            prop_assert_eq!(urls.emails(&text, &spelled_at), urls.emails_in(&text, &whole));
         }
 
         #[test]
