@@ -20,10 +20,12 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use regex_automata::util::pool::{Pool, PoolGuard};
-use regex_automata::{hybrid, meta, nfa::thompson, util::syntax, Anchored, Input};
+use regex_automata::{
+    hybrid, meta, nfa::thompson, util::syntax, Anchored, HalfMatch, Input, MatchError,
+};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
 
@@ -51,8 +53,8 @@ pub struct BadPattern {
     pub message: String,
 }
 
-/// Compiled patterns, searched case-insensitively. `Send + Sync`; each thread gets its own
-/// lazy DFA caches from a pool.
+/// Compiled patterns, searched case-insensitively. `Send + Sync`; each pattern's lazy DFA
+/// cache is shared by all threads, and a thread that finds one busy uses its own from a pool.
 #[derive(Debug)]
 pub struct GatedPatterns {
     /// The distinct prefix and suffix literals of every pattern that has them, cut to
@@ -83,7 +85,8 @@ const INNER_GATE: u8 = 2;
 /// hits for every search they spared).
 const MIN_REQUIRED_LITERAL: usize = MAX_LITERAL_BYTES;
 
-/// One thread's lazy DFA caches, one slot per pattern, created on first use.
+/// One thread's own lazy DFA caches, one slot per pattern, created on first use: for when
+/// another thread is searching with the pattern's shared cache.
 #[derive(Debug, Default)]
 pub struct SearchCaches {
     slots: Vec<Option<hybrid::dfa::Cache>>,
@@ -384,6 +387,9 @@ struct LazyRegex {
     /// Which cache in [`SearchCaches`] belongs to `forward`.
     slot: usize,
     forward: OnceLock<Option<hybrid::dfa::DFA>>,
+    /// `forward`'s cache, shared by the threads of a scan so that each new DFA state is built
+    /// once, not once per thread; a thread that finds it busy uses its own in [`SearchCaches`].
+    shared_cache: Mutex<Option<hybrid::dfa::Cache>>,
     /// For searches that must find where a match starts, and whenever `forward` cannot answer.
     full: OnceLock<Option<meta::Regex>>,
 }
@@ -395,6 +401,7 @@ impl LazyRegex {
             source,
             slot,
             forward: OnceLock::new(),
+            shared_cache: Mutex::new(None),
             full: OnceLock::new(),
         }
     }
@@ -412,24 +419,35 @@ impl LazyRegex {
 
     fn match_end_from(&self, caches: &mut SearchCaches, text: &str, at: usize) -> Option<usize> {
         let input = Input::new(text).range(at..).anchored(Anchored::Yes);
-        if let Some(dfa) = self.forward() {
-            let cache = caches.for_slot(self.slot, dfa);
-            if let Ok(found) = dfa.try_search_fwd(cache, &input) {
-                return found.map(|m| m.offset());
-            }
+        if let Some(Ok(found)) = self.search_forward(caches, &input) {
+            return found.map(|m| m.offset());
         }
         self.full()?.search(&input).map(|m| m.end())
     }
 
     fn is_match(&self, caches: &mut SearchCaches, haystack: &str) -> bool {
         let input = Input::new(haystack).earliest(true);
-        if let Some(dfa) = self.forward() {
-            let cache = caches.for_slot(self.slot, dfa);
-            if let Ok(found) = dfa.try_search_fwd(cache, &input) {
-                return found.is_some();
-            }
+        if let Some(Ok(found)) = self.search_forward(caches, &input) {
+            return found.is_some();
         }
         self.full().is_some_and(|r| r.is_match(input))
+    }
+
+    /// A search with the lazy DFA, in the shared cache unless another thread holds it;
+    /// `None` if the pattern has no lazy DFA.
+    fn search_forward(
+        &self,
+        caches: &mut SearchCaches,
+        input: &Input<'_>,
+    ) -> Option<Result<Option<HalfMatch>, MatchError>> {
+        let dfa = self.forward()?;
+        let found = match self.shared_cache.try_lock() {
+            Ok(mut shared) => {
+                dfa.try_search_fwd(shared.get_or_insert_with(|| dfa.create_cache()), input)
+            }
+            Err(_) => dfa.try_search_fwd(caches.for_slot(self.slot, dfa), input),
+        };
+        Some(found)
     }
 }
 
