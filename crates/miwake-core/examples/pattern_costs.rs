@@ -14,8 +14,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use miwake_core::analysis::patterns::{forward_nfa_states, prepare};
 use miwake_core::knowledge::Knowledge;
 
-fn main() {
-    let knowledge = Knowledge::embedded().expect("embedded knowledge loads");
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let knowledge = Knowledge::embedded()?;
     let mut sources: Vec<&str> = Vec::new();
     for rule in &knowledge.rules {
         sources.extend(rule.patterns.all().map(String::as_str));
@@ -43,4 +43,5 @@ fn main() {
     for (us, states, source) in costs.iter().take(25) {
         println!("{us:>8.0} us {states:>6} {source}");
     }
+    Ok(())
 }
