@@ -505,38 +505,17 @@ pub fn skeleton(host: &str) -> String {
 
 /// Feeds `emit` the bytes of [`skeleton`]`(text)` without building it, where `text` is what
 /// [`fold_ascii`] folds; otherwise stops early, having fed some, and returns `false`.
-fn feed_ascii_skeleton(text: &str, mut emit: impl FnMut(u8)) -> bool {
-    // An `r` or `v` waits for the next byte (0: none waits): with `n` or `v` it makes `m`
-    // or `w`.
-    let mut waiting = 0u8;
-    for &b in text.as_bytes() {
-        let folded = ASCII_FOLD[usize::from(b)];
-        if folded == NOT_FOLDED {
-            return false;
-        }
-        if waiting != 0 {
-            let merged = match (waiting, folded) {
-                (b'r', b'n') => b'm',
-                (b'v', b'v') => b'w',
-                _ => 0,
-            };
-            let before = std::mem::take(&mut waiting);
-            if merged != 0 {
-                emit(merged);
-                continue;
-            }
-            emit(before);
-        }
-        if folded == b'r' || folded == b'v' {
-            waiting = folded;
-        } else {
-            emit(folded);
-        }
-    }
-    if waiting != 0 {
-        emit(waiting);
-    }
-    true
+fn feed_ascii_skeleton(text: &str, emit: impl FnMut(u8)) -> bool {
+    let mut foldable = true;
+    let folded = text
+        .bytes()
+        .map(|b| ASCII_FOLD[usize::from(b)])
+        .take_while(|&folded| {
+            foldable = folded != NOT_FOLDED;
+            foldable
+        });
+    emit_merged_pairs(folded, emit);
+    foldable
 }
 
 /// What `normalize_str` does to ASCII text without spaces (lower case, nothing else), with
@@ -559,20 +538,38 @@ fn merge_letter_pairs(folded: String) -> String {
     };
     let mut merged = Vec::with_capacity(bytes.len());
     merged.extend_from_slice(&bytes[..first]);
-    let mut i = first;
-    while let Some(&b) = bytes.get(i) {
-        match bytes.get(i..i + 2) {
-            Some(b"rn") => merged.push(b'm'),
-            Some(b"vv") => merged.push(b'w'),
-            _ => {
-                merged.push(b);
-                i += 1;
+    emit_merged_pairs(bytes[first..].iter().copied(), |b| merged.push(b));
+    String::from_utf8(merged).unwrap_or_else(|_| folded.replace("rn", "m").replace("vv", "w"))
+}
+
+/// Feeds `emit` the bytes with `rn` → `m` and `vv` → `w` merged, left to right.
+fn emit_merged_pairs(bytes: impl IntoIterator<Item = u8>, mut emit: impl FnMut(u8)) {
+    // An `r` or `v` waits for the next byte (0: none waits): with `n` or `v` it makes `m`
+    // or `w`.
+    let mut waiting = 0u8;
+    for b in bytes {
+        if waiting != 0 {
+            let merged = match (waiting, b) {
+                (b'r', b'n') => b'm',
+                (b'v', b'v') => b'w',
+                _ => 0,
+            };
+            let before = std::mem::take(&mut waiting);
+            if merged != 0 {
+                emit(merged);
                 continue;
             }
+            emit(before);
         }
-        i += 2;
+        if b == b'r' || b == b'v' {
+            waiting = b;
+        } else {
+            emit(b);
+        }
     }
-    String::from_utf8(merged).unwrap_or_else(|_| folded.replace("rn", "m").replace("vv", "w"))
+    if waiting != 0 {
+        emit(waiting);
+    }
 }
 
 /// [`ASCII_FOLD`]'s mark for a byte `fold_ascii` cannot fold (non-ASCII, or a space that

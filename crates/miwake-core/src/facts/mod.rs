@@ -15,6 +15,7 @@ mod windows;
 mod tests;
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use regex::Regex;
 use serde::Serialize;
@@ -127,8 +128,9 @@ pub struct FactExtractor {
     time: time::Time,
     deadlines: deadlines::Deadlines,
     gifts: gifts::Gifts,
-    /// Finds [`FactExtractor::literals`] for callers that have not scanned for them.
-    literals: LiteralScanner,
+    /// Finds [`FactExtractor::literals`] for callers that have not scanned for them; built
+    /// on first use, as the analyzer finds them in its own literal pass.
+    literals: OnceLock<LiteralScanner>,
 }
 
 /// The lists that make up [`FactExtractor::literals`], in that order.
@@ -148,7 +150,7 @@ const WORDED_DEADLINES: usize = 4;
 impl FactExtractor {
     pub fn new() -> Self {
         FactExtractor {
-            literals: LiteralScanner::new(&[Self::literals()]),
+            literals: OnceLock::new(),
             context: context::Context::new(),
             numbers: numbers::Numbers::new(),
             urls: urls::Urls::new(),
@@ -174,6 +176,7 @@ impl FactExtractor {
     pub fn extract_str(&self, text: &str) -> Facts {
         let hits = self
             .literals
+            .get_or_init(|| LiteralScanner::new(&[Self::literals()]))
             .scan(text)
             .into_iter()
             .next()
@@ -229,7 +232,7 @@ fn literal_group(hits: &[LiteralHit], group: usize) -> Vec<LiteralHit> {
 /// them on.
 #[cfg(test)]
 fn scan_group(text: &str, group: usize) -> Vec<LiteralHit> {
-    static SCANNER: std::sync::OnceLock<LiteralScanner> = std::sync::OnceLock::new();
+    static SCANNER: OnceLock<LiteralScanner> = OnceLock::new();
     let scanner = SCANNER.get_or_init(|| LiteralScanner::new(&[FactExtractor::literals()]));
     let hits = scanner.scan(text).into_iter().next().unwrap_or_default();
     literal_group(&hits, group)

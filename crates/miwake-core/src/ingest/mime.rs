@@ -173,6 +173,19 @@ fn cap_part_headers<'a>(input: &'a [u8], out: &mut Builder) -> &'a [u8] {
     {
         return input;
     }
+    match line_past_part_cap(input, max) {
+        Some(end) => {
+            let detail = format!("more than {} MIME parts", out.limits.max_parts);
+            out.note("too_many_parts", detail);
+            &input[..end]
+        }
+        None => input,
+    }
+}
+
+/// Where the line that would be part line number `max + 1` starts (a boundary or
+/// `Content-Type` line), if there is one.
+fn line_past_part_cap(input: &[u8], max: usize) -> Option<usize> {
     let mut count = 0usize;
     for nl in memchr::memchr_iter(b'\n', input) {
         let line = &input[nl + 1..];
@@ -183,13 +196,11 @@ fn cap_part_headers<'a>(input: &'a [u8], out: &mut Builder) -> &'a [u8] {
         if starts_part {
             count += 1;
             if count > max {
-                let detail = format!("more than {} MIME parts", out.limits.max_parts);
-                out.note("too_many_parts", detail);
-                return &input[..=nl];
+                return Some(nl + 1);
             }
         }
     }
-    input
+    None
 }
 
 fn fill_headers(mail: &Mail, h: &mut Headers) {
@@ -718,21 +729,7 @@ mod tests {
 
     /// The cap as first written: every line looked at.
     fn cap_reference(input: &[u8], max: usize) -> usize {
-        let mut count = 0usize;
-        for nl in memchr::memchr_iter(b'\n', input) {
-            let line = &input[nl + 1..];
-            let starts_part = line.starts_with(b"--")
-                || line
-                    .get(..13)
-                    .is_some_and(|l| l.eq_ignore_ascii_case(b"content-type:"));
-            if starts_part {
-                count += 1;
-                if count > max {
-                    return nl + 1;
-                }
-            }
-        }
-        input.len()
+        line_past_part_cap(input, max).unwrap_or(input.len())
     }
 
     fn mime_line() -> impl Strategy<Value = &'static str> {
