@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod auth;
 pub mod brands;
 pub mod content_rules;
+mod gaps;
 pub mod homoglyphs;
 pub mod intent;
 pub mod links;

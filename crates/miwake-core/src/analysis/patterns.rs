@@ -23,12 +23,11 @@ use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
 
 use regex_automata::util::pool::{Pool, PoolGuard};
-use regex_automata::{
-    hybrid, meta, nfa::thompson, util::syntax, Anchored, HalfMatch, Input, MatchError,
-};
+use regex_automata::{hybrid, meta, nfa::thompson, util::syntax, Anchored, Input, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
 
+use super::gaps::{split_at_gaps, GapChain, Link, StartFilter};
 use super::literals::LiteralHit;
 
 /// Prefix literals are cut to this many bytes: thousands of long case and spelling variants
@@ -177,6 +176,7 @@ impl GatedPatterns {
         let mut gates = Vec::new();
         let mut always = Vec::new();
         let mut inner = Vec::new();
+        let mut slots = 0;
         for (index, pattern) in sources.into_iter().enumerate() {
             let source = prepare(pattern);
             // One parse validates the pattern and gives both literal sets: parsing is most of
@@ -188,7 +188,7 @@ impl GatedPatterns {
                     index,
                     message: e.to_string(),
                 })?;
-            let regex = LazyRegex::new(source, index);
+            let regex = LazyRegex::new(source, &mut slots);
             let mut reach = None;
             let mut gate = 0;
             match literals(&hir, ExtractKind::Prefix) {
@@ -380,28 +380,45 @@ impl GatedPatterns {
 ///
 /// Most searches start where the prefilter saw a literal, so they need only where a match
 /// ends: a forward lazy DFA answers that, without the reverse automaton, literal prefilter
-/// and other engines a full regex builds (most of the first-use cost of a pattern).
+/// and other engines a full regex builds (most of the first-use cost of a pattern). A
+/// pattern with long gaps answers it with the chain of its gap-free pieces
+/// ([`super::gaps`]).
 #[derive(Debug)]
 struct LazyRegex {
     source: String,
-    /// Which cache in [`SearchCaches`] belongs to `forward`.
-    slot: usize,
-    forward: OnceLock<Option<hybrid::dfa::DFA>>,
-    /// `forward`'s cache, shared by the threads of a scan so that each new DFA state is built
-    /// once, not once per thread; a thread that finds it busy uses its own in [`SearchCaches`].
-    shared_cache: Mutex<Option<hybrid::dfa::Cache>>,
+    forward: LazyDfa,
+    chain: Option<GapChain>,
     /// For searches that must find where a match starts, and whenever `forward` cannot answer.
     full: OnceLock<Option<meta::Regex>>,
 }
 
 impl LazyRegex {
-    /// `source` is a [`prepare`]d pattern that parses.
-    fn new(source: String, slot: usize) -> Self {
+    /// `source` is a [`prepare`]d pattern that parses; `slots` numbers the lazy DFAs of all
+    /// patterns (a cache slot in [`SearchCaches`] each).
+    fn new(source: String, slots: &mut usize) -> Self {
+        let mut next_slot = || {
+            *slots += 1;
+            *slots - 1
+        };
+        let chain = split_at_gaps(&source).and_then(|split| {
+            let mut pieces = split.pieces.into_iter();
+            let links = split
+                .gaps
+                .into_iter()
+                .zip(pieces.by_ref())
+                .map(|(gap, piece)| Link {
+                    every_end: LazyDfa::piece(piece.clone(), MatchKind::All, next_slot()),
+                    preferred_end: LazyDfa::piece(piece, MatchKind::LeftmostFirst, next_slot()),
+                    gap,
+                })
+                .collect();
+            let last = LazyDfa::piece(pieces.next()?, MatchKind::LeftmostFirst, next_slot());
+            Some(GapChain::new(links, last))
+        });
         LazyRegex {
+            forward: LazyDfa::new(source.clone(), MatchKind::LeftmostFirst, next_slot()),
             source,
-            slot,
-            forward: OnceLock::new(),
-            shared_cache: Mutex::new(None),
+            chain,
             full: OnceLock::new(),
         }
     }
@@ -411,15 +428,19 @@ impl LazyRegex {
         self.full.get_or_init(|| build_full(&self.source)).as_ref()
     }
 
-    fn forward(&self) -> Option<&hybrid::dfa::DFA> {
-        self.forward
-            .get_or_init(|| build_forward(&self.source))
-            .as_ref()
-    }
-
     fn match_end_from(&self, caches: &mut SearchCaches, text: &str, at: usize) -> Option<usize> {
+        if let Some(Ok(found)) = self
+            .chain
+            .as_ref()
+            .map(|chain| chain.match_end_from(caches, text, at))
+        {
+            return found;
+        }
         let input = Input::new(text).range(at..).anchored(Anchored::Yes);
-        if let Some(Ok(found)) = self.search_forward(caches, &input) {
+        if let Some(Ok(found)) = self
+            .forward
+            .with_cache(caches, |dfa, cache| dfa.try_search_fwd(cache, &input))
+        {
             return found.map(|m| m.offset());
         }
         self.full()?.search(&input).map(|m| m.end())
@@ -427,27 +448,87 @@ impl LazyRegex {
 
     fn is_match(&self, caches: &mut SearchCaches, haystack: &str) -> bool {
         let input = Input::new(haystack).earliest(true);
-        if let Some(Ok(found)) = self.search_forward(caches, &input) {
+        if let Some(Ok(found)) = self
+            .forward
+            .with_cache(caches, |dfa, cache| dfa.try_search_fwd(cache, &input))
+        {
             return found.is_some();
         }
         self.full().is_some_and(|r| r.is_match(input))
     }
+}
 
-    /// A search with the lazy DFA, in the shared cache unless another thread holds it;
-    /// `None` if the pattern has no lazy DFA.
-    fn search_forward(
+/// A forward lazy DFA built the first time a search needs it, with its cache shared by the
+/// threads of a scan so that each new DFA state is built once, not once per thread; a
+/// thread that finds it busy uses its own in [`SearchCaches`].
+#[derive(Debug)]
+pub(super) struct LazyDfa {
+    source: String,
+    kind: MatchKind,
+    /// Which cache in [`SearchCaches`] is this DFA's.
+    slot: usize,
+    /// A piece of a [`GapChain`], which needs its [`StartFilter`].
+    piece: bool,
+    built: OnceLock<Option<BuiltDfa>>,
+    shared_cache: Mutex<Option<hybrid::dfa::Cache>>,
+}
+
+#[derive(Debug)]
+struct BuiltDfa {
+    dfa: hybrid::dfa::DFA,
+    /// What a match can start with (pieces only).
+    starts: Option<StartFilter>,
+}
+
+impl LazyDfa {
+    fn new(source: String, kind: MatchKind, slot: usize) -> Self {
+        LazyDfa {
+            source,
+            kind,
+            slot,
+            piece: false,
+            built: OnceLock::new(),
+            shared_cache: Mutex::new(None),
+        }
+    }
+
+    /// A piece of a [`GapChain`].
+    fn piece(source: String, kind: MatchKind, slot: usize) -> Self {
+        LazyDfa {
+            piece: true,
+            ..LazyDfa::new(source, kind, slot)
+        }
+    }
+
+    fn built(&self) -> Option<&BuiltDfa> {
+        self.built
+            .get_or_init(|| build_forward(&self.source, self.kind, self.piece))
+            .as_ref()
+    }
+
+    /// What a match can start with; `None` if the pattern has no lazy DFA or is not a piece.
+    pub(super) fn start_filter(&self) -> Option<&StartFilter> {
+        self.built()?.starts.as_ref()
+    }
+
+    /// Whether every match from a place ends at one place only; `None` if the pattern has
+    /// no lazy DFA.
+    pub(super) fn ends_once(&self) -> Option<bool> {
+        self.start_filter().map(StartFilter::ends_once)
+    }
+
+    /// `search` run with the DFA and a cache of it: the shared one unless another thread
+    /// holds it; `None` if the pattern has no lazy DFA.
+    pub(super) fn with_cache<R>(
         &self,
         caches: &mut SearchCaches,
-        input: &Input<'_>,
-    ) -> Option<Result<Option<HalfMatch>, MatchError>> {
-        let dfa = self.forward()?;
-        let found = match self.shared_cache.try_lock() {
-            Ok(mut shared) => {
-                dfa.try_search_fwd(shared.get_or_insert_with(|| dfa.create_cache()), input)
-            }
-            Err(_) => dfa.try_search_fwd(caches.for_slot(self.slot, dfa), input),
-        };
-        Some(found)
+        search: impl FnOnce(&hybrid::dfa::DFA, &mut hybrid::dfa::Cache) -> R,
+    ) -> Option<R> {
+        let dfa = &self.built()?.dfa;
+        Some(match self.shared_cache.try_lock() {
+            Ok(mut shared) => search(dfa, shared.get_or_insert_with(|| dfa.create_cache())),
+            Err(_) => search(dfa, caches.for_slot(self.slot, dfa)),
+        })
     }
 }
 
@@ -470,20 +551,29 @@ fn forward_compiler() -> thompson::Compiler {
 
 /// A forward-only lazy DFA for `source`; `None` if the pattern needs what a lazy DFA
 /// lacks (e.g. a Unicode word boundary) or exceeds the size limit.
-fn build_forward(source: &str) -> Option<hybrid::dfa::DFA> {
+fn build_forward(source: &str, kind: MatchKind, piece: bool) -> Option<BuiltDfa> {
     let hir = syntax::parse_with(source, &syntax::Config::new().case_insensitive(true)).ok()?;
     let nfa = FORWARD_COMPILER.with(|compiler| compiler.build_from_hir(&hir).ok())?;
-    hybrid::dfa::DFA::builder()
-        .configure(hybrid::dfa::Config::new().match_kind(regex_automata::MatchKind::LeftmostFirst))
+    let dfa = hybrid::dfa::DFA::builder()
+        .configure(hybrid::dfa::Config::new().match_kind(kind))
         .build_from_nfa(nfa)
-        .ok()
+        .ok()?;
+    Some(BuiltDfa {
+        dfa,
+        starts: if piece {
+            Some(StartFilter::new(&hir, &regex_syntax::parse(source).ok()?))
+        } else {
+            None
+        },
+    })
 }
 
 /// How many NFA states the forward automaton of a [`prepare`]d pattern has (0 if it does
 /// not build): for the `pattern_costs` example, which ranks the knowledge by build cost.
 #[doc(hidden)]
 pub fn forward_nfa_states(source: &str) -> usize {
-    build_forward(source).map_or(0, |dfa| dfa.get_nfa().states().len())
+    build_forward(source, MatchKind::LeftmostFirst, false)
+        .map_or(0, |built| built.dfa.get_nfa().states().len())
 }
 
 impl SearchCaches {
@@ -501,7 +591,7 @@ fn build_full(source: &str) -> Option<meta::Regex> {
         .syntax(syntax::Config::new().case_insensitive(true))
         .configure(
             meta::Config::new()
-                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .match_kind(MatchKind::LeftmostFirst)
                 .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
         )
         .build(source)
@@ -851,6 +941,47 @@ mod tests {
         }
     }
 
+    /// Patterns that split at gaps ([`super::super::gaps`]): heads with one end and with
+    /// several (`reviews?` without a boundary; `refund|re`, whose preferred end can fail
+    /// where the other works), lazy and greedy gaps, two gaps, look-arounds at the pieces'
+    /// edges, Japanese, the Kelvin sign.
+    const GAPPED: [&str; 7] = [
+        r"\b(review|rating)s?\b.{0,12}\b(gift ?card|refund)",
+        r"(review|rating)s?.{0,12}(card|refund)s?",
+        "(ギフト券|返金).{0,8}(レビュー|評価)(を)?",
+        r"k.{0,10}?(ok|k)",
+        r"(pay|buy).{0,9}(card|code).{0,9}\bnow\b",
+        r"(review|refund)(\b|s).{0,10}(card|k)",
+        r"(refund|re)s?.{0,10}(fund|view)",
+    ];
+
+    proptest! {
+        /// A chain of pieces ends every anchored match where the whole pattern's own
+        /// leftmost-first search does, from every place in the text.
+        #[test]
+        fn gap_chains_end_matches_where_the_whole_pattern_does(
+            text in "(review|reviews|rating|gift card|giftcard|refund|fund|cards|ok|k|\u{212A}|pay|buy|code|now|ギフト券|返金|レビュー|評価を|\n|[a-z ]){0,16}",
+        ) {
+            let p = GatedPatterns::compile(GAPPED).expect("compiles");
+            prop_assert!(p.patterns.iter().all(|regex| regex.chain.is_some()));
+            let mut caches = p.caches();
+            for (index, source) in GAPPED.iter().enumerate() {
+                let whole = build_full(&prepare(source)).expect("builds");
+                for at in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
+                    let input = Input::new(&text).range(at..).anchored(Anchored::Yes);
+                    let expected = whole.search(&input).map(|m| m.end());
+                    prop_assert_eq!(
+                        p.match_end_from(&mut caches, index, &text, at),
+                        expected,
+                        "{} at {}",
+                        source,
+                        at
+                    );
+                }
+            }
+        }
+    }
+
     fn parse(pattern: &str) -> Hir {
         regex_syntax::parse(&prepare(pattern)).expect("parses")
     }
@@ -904,8 +1035,8 @@ mod tests {
                 )
                 .build(&source)
                 .expect("builds");
-            let shared = build_forward(&source).expect("builds");
-            assert_eq!(format!("{:?}", shared.get_nfa()), format!("{fresh:?}"));
+            let shared = build_forward(&source, MatchKind::LeftmostFirst, false).expect("builds");
+            assert_eq!(format!("{:?}", shared.dfa.get_nfa()), format!("{fresh:?}"));
         }
     }
 
