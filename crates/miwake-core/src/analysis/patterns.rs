@@ -17,6 +17,9 @@
 //! (`(^|[^a-z])line ?id`): where none of those is in the text it is not run, and where the
 //! rest of the pattern is of bounded length it runs only in the stretches of text around
 //! them that a match could cover.
+//!
+//! A pattern with long gaps runs anchored as a chain of its gap-free pieces
+//! ([`super::gaps`]), whose automata are a fraction of the size of the whole pattern's.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
