@@ -223,25 +223,24 @@ impl StartFilter {
             .kind(ExtractKind::Prefix)
             .extract(literal_hir);
         // Literals cut inside a character keep their whole characters.
-        let literals: Option<Vec<&str>> = prefixes
+        let literals: Vec<&str> = prefixes
             .literals()
-            .map(|all| all.iter().map(|l| valid_start(l.as_bytes())).collect());
-        let variants = literals
-            .as_deref()
-            .map(case_variants_of)
-            .unwrap_or_default();
-        let literals = literals.unwrap_or_default();
+            .unwrap_or_default()
+            .iter()
+            .map(|l| valid_start(l.as_bytes()))
+            .collect();
+        let mut variants = CaseVariants::default();
+        let prefix_filter = PrefixFilter::new(&literals, &mut variants);
+        let all_valid = prefixes.literals().is_some_and(|all| {
+            all.iter()
+                .all(|l| std::str::from_utf8(l.as_bytes()).is_ok())
+        });
         StartFilter {
             bytes: first_bytes(hir),
-            prefixes: (!literals.is_empty())
-                .then(|| PrefixFilter::new(&literals, &variants))
-                .flatten(),
+            prefixes: prefix_filter,
             ends_once: prefixes.is_exact()
-                && prefixes.literals().is_some_and(|all| {
-                    all.iter()
-                        .all(|l| std::str::from_utf8(l.as_bytes()).is_ok())
-                })
-                && none_starts_another(&literals, &variants),
+                && all_valid
+                && none_starts_another(&literals, &mut variants),
         }
     }
 
@@ -271,26 +270,36 @@ impl StartFilter {
 impl PrefixFilter {
     /// The filter of case-sensitive prefixes, searched case-insensitively: each prefix's
     /// every case variant is in it.
-    fn new(literals: &[&str], variants: &BTreeMap<char, Vec<char>>) -> Option<PrefixFilter> {
-        let firsts: Vec<Vec<char>> = literals
+    fn new(literals: &[&str], variants: &mut CaseVariants) -> Option<PrefixFilter> {
+        let firsts: Vec<(Option<char>, Option<char>)> = literals
             .iter()
-            .map(|literal| literal.chars().take(2).collect())
+            .map(|literal| {
+                let mut chars = literal.chars();
+                (chars.next(), chars.next())
+            })
             .collect();
-        let chars = firsts.iter().map(Vec::len).min().filter(|&n| n > 0)?;
+        let chars = if firsts.iter().all(|(_, second)| second.is_some()) {
+            2
+        } else if firsts.iter().all(|(first, _)| first.is_some()) {
+            1
+        } else {
+            return None;
+        };
         let mut filter = PrefixFilter {
             chars,
             bits: Box::new([0; PREFIX_FILTER_WORDS]),
         };
-        let of = |c: &char| variants.get(c).map_or(&[][..], Vec::as_slice);
-        for first in &firsts {
-            for &a in of(&first[0]) {
-                match first.get(1).filter(|_| chars == 2) {
-                    Some(second) => of(second).iter().for_each(|&b| filter.insert(a, b)),
-                    None => filter.insert(a, '\0'),
-                }
+        for (first, second) in firsts {
+            let firsts = variants.of(first?).to_vec();
+            let seconds = match second.filter(|_| chars == 2) {
+                Some(second) => variants.of(second).to_vec(),
+                None => vec!['\0'],
+            };
+            for &a in &firsts {
+                seconds.iter().for_each(|&b| filter.insert(a, b));
             }
         }
-        Some(filter)
+        (!literals.is_empty()).then_some(filter)
     }
 
     fn insert(&mut self, first: char, second: char) {
@@ -332,13 +341,23 @@ fn case_variants(c: char) -> Vec<char> {
     }
 }
 
-/// [`case_variants`] of every character of `literals`, each taken once.
-fn case_variants_of(literals: &[&str]) -> BTreeMap<char, Vec<char>> {
-    let mut variants = BTreeMap::new();
-    for c in literals.iter().flat_map(|literal| literal.chars()) {
-        variants.entry(c).or_insert_with(|| case_variants(c));
+/// [`case_variants`] of characters, each worked out once.
+#[derive(Default)]
+struct CaseVariants(BTreeMap<char, Vec<char>>);
+
+impl CaseVariants {
+    fn of(&mut self, c: char) -> &[char] {
+        self.0.entry(c).or_insert_with(|| case_variants(c))
     }
-    variants
+
+    /// The same character for all case variants of `c`.
+    fn fold(&mut self, c: char) -> char {
+        if c.is_ascii() {
+            // The smallest of `k`, `K` and the Kelvin sign (of `s`, `S`, `ſ`) is upper case too.
+            return c.to_ascii_uppercase();
+        }
+        self.of(c).iter().copied().min().unwrap_or(c)
+    }
 }
 
 fn prefix_hash(first: char, second: char) -> usize {
@@ -349,17 +368,10 @@ fn prefix_hash(first: char, second: char) -> usize {
 
 /// Whether no literal in a set is the start of another, compared as a case-insensitive
 /// search compares them (equal ones are one).
-fn none_starts_another(literals: &[&str], variants: &BTreeMap<char, Vec<char>>) -> bool {
-    let fold = |c: char| {
-        variants
-            .get(&c)
-            .and_then(|v| v.iter().min())
-            .copied()
-            .unwrap_or(c)
-    };
+fn none_starts_another(literals: &[&str], variants: &mut CaseVariants) -> bool {
     let mut folded: Vec<Vec<char>> = literals
         .iter()
-        .map(|literal| literal.chars().map(fold).collect())
+        .map(|literal| literal.chars().map(|c| variants.fold(c)).collect())
         .collect();
     folded.sort_unstable();
     folded.dedup();
@@ -761,6 +773,10 @@ mod tests {
             folded.sort_unstable();
             fast.sort_unstable();
             assert_eq!(fast, folded, "{c:?}");
+            assert_eq!(
+                Some(CaseVariants::default().fold(c)),
+                folded.first().copied()
+            );
         }
     }
 

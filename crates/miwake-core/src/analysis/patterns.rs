@@ -985,6 +985,29 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_chain_that_would_try_too_many_places_leaves_the_answer_to_the_whole_pattern() {
+        // Each gap holds thirty places where the next piece matches: trying every pair would
+        // take 900 searches from a start, more than the chain's budget.
+        let source = "ok.{0,90}ok.{0,90}ok.{0,90}gift card";
+        let text = format!("{}gift card", "ok ".repeat(1_000));
+        let p = GatedPatterns::compile([source]).expect("compiles");
+        let chain = p.patterns[0].chain.as_ref().expect("split");
+        let undecided = Err(super::super::gaps::Undecided);
+        let mut caches = p.caches();
+        assert_eq!(chain.match_end_from(&mut caches, &text, 0), undecided);
+        let whole = build_full(&prepare(source)).expect("builds");
+        for at in [0, 3, 2_730, 2_988] {
+            let input = Input::new(&text).range(at..).anchored(Anchored::Yes);
+            assert_eq!(
+                p.match_end_from(&mut caches, 0, &text, at),
+                whole.search(&input).map(|m| m.end()),
+                "from {at}"
+            );
+        }
+        assert_eq!(p.match_end_from(&mut caches, 0, &text, 2_988), Some(3_009));
+    }
+
     fn parse(pattern: &str) -> Hir {
         regex_syntax::parse(&prepare(pattern)).expect("parses")
     }
