@@ -161,13 +161,8 @@ impl WorkItem {
 
 fn read_file(path: &Path, max: usize) -> Scanned {
     let source = path.display().to_string();
-    let mut bytes = Vec::new();
-    let result = File::open(path).and_then(|file| {
-        file.take(max as u64 + 1).read_to_end(&mut bytes)?;
-        Ok(())
-    });
-    match result {
-        Ok(()) => {
+    match read_capped(path, max) {
+        Ok(mut bytes) => {
             let truncated = bytes.len() > max;
             bytes.truncate(max);
             Scanned::Message(MailMessage {
@@ -181,6 +176,22 @@ fn read_file(path: &Path, max: usize) -> Scanned {
             error: e.to_string(),
         },
     }
+}
+
+/// The file's first `max + 1` bytes (one more tells that it was longer). The buffer is sized
+/// from the file's length once: grown from empty, as `take` alone leaves it, it was copied
+/// several times per message and read in many small calls.
+fn read_capped(path: &Path, max: usize) -> std::io::Result<Vec<u8>> {
+    let file = File::open(path)?;
+    let length = file.metadata().map_or(0, |m| m.len());
+    let capacity = usize::try_from(length)
+        .unwrap_or(max)
+        .min(max)
+        .saturating_add(1);
+    let mut bytes = Vec::with_capacity(capacity);
+    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The sequence of work items over all entries; reads mboxes lazily.
