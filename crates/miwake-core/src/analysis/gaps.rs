@@ -6,11 +6,16 @@
 //! the knowledge's automaton states are gaps, and building them was most of what a first
 //! pass over a mailbox cost. Split at its gaps, a pattern is a chain of small gap-free pieces.
 //! The first runs anchored where the prefilter says a match may start; each next piece runs
-//! anchored at the places in the gap that hold one of its first bytes, furthest first, as a
-//! greedy gap prefers. That finds exactly the whole pattern's leftmost-first match whenever
-//! each piece but the last ends at one place only. Where one can end at several (so the
-//! whole pattern's priorities would decide) or the chain would try too many places, the
-//! search answers [`Undecided`] and the caller asks the whole pattern's automaton.
+//! anchored at the places in the gap where its matches may start (by their first bytes and
+//! first two characters, [`StartFilter`]), furthest first, as a greedy gap prefers.
+//!
+//! That finds exactly the whole pattern's leftmost-first match end. The rest of the chain is
+//! tried first from where a piece's own leftmost-first match ends, which is the end the whole
+//! pattern prefers; only where the rest fails from there does it matter that a piece could
+//! end elsewhere (`アカウント(が|を)?`). Then the piece's other ends are tried, and those from
+//! which the rest matches must all lead to the same match end: otherwise the whole pattern's
+//! priorities among them would decide. In that case, and where the chain would try too many
+//! places, the search answers [`Undecided`] and the caller asks the whole pattern's automaton.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -179,14 +184,14 @@ fn lead_byte(c: char) -> u8 {
 
 /// A set of bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct ByteSet([u64; 4]);
+struct ByteSet([u64; 4]);
 
 impl ByteSet {
     fn insert(&mut self, byte: u8) {
         self.0[usize::from(byte >> 6)] |= 1 << (byte & 63);
     }
 
-    pub fn contains(&self, byte: u8) -> bool {
+    fn contains(&self, byte: u8) -> bool {
         self.0[usize::from(byte >> 6)] >> (byte & 63) & 1 == 1
     }
 }
