@@ -50,42 +50,44 @@ pub(super) struct GapSplit {
     pub gaps: Vec<Gap>,
 }
 
-/// The split of a ([`super::patterns::prepare`]d) pattern at its top-level gaps of at least
-/// [`MIN_GAP_CHARS`] characters; `None` when it has none, or when a flag set at its top level
-/// (`(?s)`) would not reach the pieces after it.
-pub(super) fn split_at_gaps(source: &str) -> Option<GapSplit> {
-    let parsed = ast::parse::Parser::new().parse(source).ok()?;
-    let items = &top_level_concat(&parsed)?.asts;
+/// The split of a ([`super::patterns::prepare`]d) pattern, `parsed` its syntax tree, at its
+/// top-level gaps of at least [`MIN_GAP_CHARS`] characters; `None` when it has none, when a
+/// piece could match the empty string, or when a flag set at its top level (`(?s)`) would
+/// not reach the pieces after it.
+pub(super) fn split_at_gaps(source: &str, parsed: &Ast) -> Option<GapSplit> {
+    let items = &top_level_concat(parsed)?.asts;
     if items.iter().any(|item| matches!(item, Ast::Flags(_))) {
         return None;
     }
     let mut pieces = Vec::new();
     let mut gaps = Vec::new();
-    let mut piece: Option<Range<usize>> = None;
+    // The piece being gathered, and whether it can match the empty string.
+    let mut piece: Option<(Range<usize>, bool)> = None;
     for item in items {
         let span = item.span().start.offset..item.span().end.offset;
         match (as_gap(item), piece.take()) {
-            (Some(gap), Some(before)) => {
+            (Some(gap), Some((before, false))) => {
                 pieces.push(before);
                 gaps.push(gap);
             }
-            (Some(_), None) => return None,
-            (None, before) => {
-                piece = Some(before.map_or(span.clone(), |b| b.start..span.end));
+            (Some(_), _) => return None,
+            (None, None) => piece = Some((span, can_be_empty(item))),
+            (None, Some((before, empty))) => {
+                piece = Some((before.start..span.end, empty && can_be_empty(item)));
             }
         }
     }
-    pieces.push(piece?);
+    match piece? {
+        (last, false) => pieces.push(last),
+        (_, true) => return None,
+    }
     if gaps.is_empty() {
         return None;
     }
-    let pieces: Vec<String> = pieces
+    let pieces = pieces
         .into_iter()
         .map(|range| source.get(range).map(str::to_string))
         .collect::<Option<_>>()?;
-    if pieces.iter().any(|piece| can_be_empty_source(piece)) {
-        return None;
-    }
     Some(GapSplit { pieces, gaps })
 }
 
@@ -123,8 +125,31 @@ fn as_gap(item: &Ast) -> Option<Gap> {
     })
 }
 
-fn can_be_empty_source(piece: &str) -> bool {
-    regex_syntax::parse(piece).map_or(true, |hir| hir.properties().minimum_len() == Some(0))
+/// Whether `ast` can match the empty string.
+fn can_be_empty(ast: &Ast) -> bool {
+    match ast {
+        Ast::Empty(_) | Ast::Flags(_) | Ast::Assertion(_) => true,
+        Ast::Literal(_)
+        | Ast::Dot(_)
+        | Ast::ClassUnicode(_)
+        | Ast::ClassPerl(_)
+        | Ast::ClassBracketed(_) => false,
+        Ast::Repetition(repetition) => {
+            let at_least = match &repetition.op.kind {
+                RepetitionKind::ZeroOrOne | RepetitionKind::ZeroOrMore => 0,
+                RepetitionKind::OneOrMore => 1,
+                RepetitionKind::Range(
+                    RepetitionRange::Exactly(n)
+                    | RepetitionRange::AtLeast(n)
+                    | RepetitionRange::Bounded(n, _),
+                ) => *n,
+            };
+            at_least == 0 || can_be_empty(&repetition.ast)
+        }
+        Ast::Group(group) => can_be_empty(&group.ast),
+        Ast::Alternation(alternation) => alternation.asts.iter().any(can_be_empty),
+        Ast::Concat(concat) => concat.asts.iter().all(can_be_empty),
+    }
 }
 
 /// The bytes a match of `hir` can start with (a superset); `hir` must not match the empty
@@ -606,8 +631,8 @@ impl LazyDfa {
         at: usize,
     ) -> Option<Option<usize>> {
         let input = Input::new(text).range(at..).anchored(Anchored::Yes);
-        self.with_cache(caches, |dfa, cache| dfa.try_search_fwd(cache, &input).ok())
-            .flatten()
+        self.search_fwd(caches, &input)?
+            .ok()
             .map(|found| found.map(|m| m.offset()))
     }
 
@@ -644,7 +669,9 @@ mod tests {
     use crate::analysis::patterns::prepare;
 
     fn split(pattern: &str) -> Option<GapSplit> {
-        split_at_gaps(&prepare(pattern))
+        let source = prepare(pattern);
+        let parsed = ast::parse::Parser::new().parse(&source).expect("parses");
+        split_at_gaps(&source, &parsed)
     }
 
     fn gap(max_chars: usize) -> Gap {

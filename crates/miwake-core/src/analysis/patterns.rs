@@ -26,8 +26,12 @@ use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
 
 use regex_automata::util::pool::{Pool, PoolGuard};
-use regex_automata::{hybrid, meta, nfa::thompson, util::syntax, Anchored, Input, MatchKind};
+use regex_automata::{
+    hybrid, meta, nfa::thompson, util::syntax, Anchored, HalfMatch, Input, MatchError, MatchKind,
+};
+use regex_syntax::ast::{self, Ast};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::translate::Translator;
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
 
 use super::gaps::{split_at_gaps, GapChain, Link, StartFilter};
@@ -182,16 +186,16 @@ impl GatedPatterns {
         let mut slots = 0;
         for (index, pattern) in sources.into_iter().enumerate() {
             let source = prepare(pattern);
-            // One parse validates the pattern and gives both literal sets: parsing is most of
-            // what loading the knowledge costs.
-            let hir = regex_syntax::ParserBuilder::new()
-                .build()
+            // One parse validates the pattern, gives both literal sets and where its gaps
+            // are: parsing is most of what loading the knowledge costs.
+            let bad = |message: String| BadPattern { index, message };
+            let parsed = ast::parse::Parser::new()
                 .parse(&source)
-                .map_err(|e| BadPattern {
-                    index,
-                    message: e.to_string(),
-                })?;
-            let regex = LazyRegex::new(source, &mut slots);
+                .map_err(|e| bad(e.to_string()))?;
+            let hir = Translator::new()
+                .translate(&source, &parsed)
+                .map_err(|e| bad(e.to_string()))?;
+            let regex = LazyRegex::new(source, &parsed, &mut slots);
             let mut reach = None;
             let mut gate = 0;
             match literals(&hir, ExtractKind::Prefix) {
@@ -396,14 +400,14 @@ struct LazyRegex {
 }
 
 impl LazyRegex {
-    /// `source` is a [`prepare`]d pattern that parses; `slots` numbers the lazy DFAs of all
-    /// patterns (a cache slot in [`SearchCaches`] each).
-    fn new(source: String, slots: &mut usize) -> Self {
+    /// `source` is a [`prepare`]d pattern that parses to `parsed`; `slots` numbers the lazy
+    /// DFAs of all patterns (a cache slot in [`SearchCaches`] each).
+    fn new(source: String, parsed: &Ast, slots: &mut usize) -> Self {
         let mut next_slot = || {
             *slots += 1;
             *slots - 1
         };
-        let chain = split_at_gaps(&source).and_then(|split| {
+        let chain = split_at_gaps(&source, parsed).and_then(|split| {
             let mut pieces = split.pieces.into_iter();
             let links = split
                 .gaps
@@ -440,10 +444,7 @@ impl LazyRegex {
             return found;
         }
         let input = Input::new(text).range(at..).anchored(Anchored::Yes);
-        if let Some(Ok(found)) = self
-            .forward
-            .with_cache(caches, |dfa, cache| dfa.try_search_fwd(cache, &input))
-        {
+        if let Some(Ok(found)) = self.forward.search_fwd(caches, &input) {
             return found.map(|m| m.offset());
         }
         self.full()?.search(&input).map(|m| m.end())
@@ -451,10 +452,7 @@ impl LazyRegex {
 
     fn is_match(&self, caches: &mut SearchCaches, haystack: &str) -> bool {
         let input = Input::new(haystack).earliest(true);
-        if let Some(Ok(found)) = self
-            .forward
-            .with_cache(caches, |dfa, cache| dfa.try_search_fwd(cache, &input))
-        {
+        if let Some(Ok(found)) = self.forward.search_fwd(caches, &input) {
             return found.is_some();
         }
         self.full().is_some_and(|r| r.is_match(input))
@@ -518,6 +516,15 @@ impl LazyDfa {
     /// no lazy DFA.
     pub(super) fn ends_once(&self) -> Option<bool> {
         self.start_filter().map(StartFilter::ends_once)
+    }
+
+    /// A forward search with the DFA; `None` if the pattern has no lazy DFA.
+    pub(super) fn search_fwd(
+        &self,
+        caches: &mut SearchCaches,
+        input: &Input<'_>,
+    ) -> Option<Result<Option<HalfMatch>, MatchError>> {
+        self.with_cache(caches, |dfa, cache| dfa.try_search_fwd(cache, input))
     }
 
     /// `search` run with the DFA and a cache of it: the shared one unless another thread
