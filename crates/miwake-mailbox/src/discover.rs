@@ -95,31 +95,30 @@ fn visit_dir(dir: &Path, out: &mut Vec<Entry>) {
         }
     };
     let maildir = is_maildir(dir);
-    for child in children {
-        let name = child.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let link = fs::symlink_metadata(&child).map(|m| m.file_type().is_symlink());
-        let meta = match fs::metadata(&child) {
+    for Child { path, is_symlink } in children {
+        let meta = match fs::metadata(&path) {
             Ok(meta) => meta,
             Err(e) => {
-                out.push(unreadable(&child, &e));
+                out.push(unreadable(&path, &e));
                 continue;
             }
         };
         if meta.is_dir() {
-            if matches!(link, Ok(true)) {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if is_symlink {
                 out.push(Entry::Skipped {
-                    path: child,
+                    path,
                     reason: SkipReason::SymlinkedFolder,
                 });
             } else if maildir && (name == "cur" || name == "new") {
-                visit_maildir_messages(&child, out);
+                visit_maildir_messages(&path, out);
             } else if maildir && name == "tmp" {
-                visit_maildir_tmp(&child, out);
+                visit_maildir_tmp(&path, out);
             } else {
-                visit_dir(&child, out);
+                visit_dir(&path, out);
             }
         } else if meta.is_file() {
-            out.push(classify_file(&child, meta.len(), false));
+            out.push(classify_file(&path, meta.len(), false));
         }
     }
 }
@@ -129,25 +128,39 @@ fn is_maildir(dir: &Path) -> bool {
     dir.join("cur").is_dir() && dir.join("new").is_dir()
 }
 
-fn sorted_children(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// One entry of a folder. Whether it is a symbolic link comes with the folder's listing on
+/// most file systems, which spares a `stat` call per file.
+struct Child {
+    path: PathBuf,
+    is_symlink: bool,
+}
+
+fn sorted_children(dir: &Path) -> std::io::Result<Vec<Child>> {
     let mut children = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        children.push((entry.file_name(), entry.path()));
+        let is_symlink = entry.file_type().is_ok_and(|t| t.is_symlink());
+        children.push((
+            entry.file_name(),
+            Child {
+                path: entry.path(),
+                is_symlink,
+            },
+        ));
     }
     // Children of one folder differ only in their names: comparing those alone gives the
     // order that comparing whole paths does. The names come with the entries, because
     // taking them from the paths in every comparison (`Path::file_name` walks components)
     // was most of what discovery cost on a folder of a few thousand files.
     children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Ok(children.into_iter().map(|(_, path)| path).collect())
+    Ok(children.into_iter().map(|(_, child)| child).collect())
 }
 
 /// Every file in a Maildir's `cur/` or `new/` is one message, whatever its name.
 fn visit_maildir_messages(dir: &Path, out: &mut Vec<Entry>) {
     match sorted_children(dir) {
         Ok(children) => {
-            for child in children {
+            for Child { path: child, .. } in children {
                 match fs::metadata(&child) {
                     Ok(meta) if meta.is_file() => out.push(Entry::Message {
                         path: child,
@@ -165,28 +178,32 @@ fn visit_maildir_messages(dir: &Path, out: &mut Vec<Entry>) {
 
 fn visit_maildir_tmp(dir: &Path, out: &mut Vec<Entry>) {
     match sorted_children(dir) {
-        Ok(children) => out.extend(children.into_iter().map(|path| Entry::Skipped {
-            path,
+        Ok(children) => out.extend(children.into_iter().map(|child| Entry::Skipped {
+            path: child.path,
             reason: SkipReason::MaildirTmp,
         })),
         Err(e) => out.push(unreadable(dir, &e)),
     }
 }
 
+/// What a file is, from its extension where that decides it, else from its first bytes. A
+/// message file that cannot be read is reported so by the worker that reads it.
 fn classify_file(path: &Path, size: u64, named: bool) -> Entry {
-    let head = match sniff(path) {
-        Ok(head) => head,
-        Err(e) => return unreadable(path, &e),
-    };
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let path = path.to_path_buf();
     if MESSAGE_EXTENSIONS.contains(&ext.as_str()) {
-        Entry::Message { path, size }
-    } else if head.starts_with(b"From ") || ext == "mbox" {
+        let path = path.to_path_buf();
+        return Entry::Message { path, size };
+    }
+    let head = match sniff(path) {
+        Ok(head) => head,
+        Err(e) => return unreadable(path, &e),
+    };
+    let path = path.to_path_buf();
+    if head.starts_with(b"From ") || ext == "mbox" {
         Entry::Mbox { path, size }
     } else if named || starts_with_header(&head) {
         Entry::Message { path, size }
