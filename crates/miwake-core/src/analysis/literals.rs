@@ -6,12 +6,19 @@
 //! The search is a plain loop over the automaton's transitions: the iterator of the
 //! `aho-corasick` crate keeps its position in a resumable state and costs about twice as
 //! many instructions per byte.
+//!
+//! The automaton is a contiguous NFA, not a DFA. A DFA takes one step per byte where the
+//! NFA may follow failure links, but over the shipped knowledge's 4,776 literals it takes
+//! 15 MB against the NFA's 0.26 MB. Between two messages the rest of the analysis pushes
+//! most of the DFA out of the processor's caches: scanning a message took three times as
+//! long as scanning the same text again right after. With the NFA, a one-thread scan of
+//! the corpus spends about 190 ms in this search instead of about 280 ms.
 
 use std::collections::BTreeMap;
 
 use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::dfa::DFA;
-use aho_corasick::{AhoCorasick, Anchored, MatchKind, StartKind};
+use aho_corasick::nfa::contiguous::NFA;
+use aho_corasick::{AhoCorasick, Anchored, MatchKind};
 
 /// Where one literal of one user's list occurs in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +42,8 @@ pub struct LiteralScanner {
 enum Engine {
     /// No literals, or none the automaton could be built for.
     Nothing,
-    Dfa(Box<DFA>),
-    /// For literal sets too large for a DFA (never the shipped knowledge).
+    Nfa(Box<NFA>),
+    /// For literal sets too large for a contiguous NFA (never the shipped knowledge).
     Other(AhoCorasick),
 }
 
@@ -71,7 +78,7 @@ impl LiteralScanner {
         let mut hits = vec![Vec::new(); self.users];
         match &self.engine {
             Engine::Nothing => {}
-            Engine::Dfa(dfa) => self.scan_dfa(dfa, text.as_bytes(), &mut hits),
+            Engine::Nfa(nfa) => self.scan_automaton(&**nfa, text.as_bytes(), &mut hits),
             Engine::Other(ac) => {
                 for found in ac.find_overlapping_iter(text) {
                     self.record(
@@ -86,21 +93,26 @@ impl LiteralScanner {
         hits
     }
 
-    fn scan_dfa(&self, dfa: &DFA, text: &[u8], hits: &mut [Vec<LiteralHit>]) {
-        let Ok(mut state) = dfa.start_state(Anchored::No) else {
+    fn scan_automaton(
+        &self,
+        automaton: &impl Automaton,
+        text: &[u8],
+        hits: &mut [Vec<LiteralHit>],
+    ) {
+        let Ok(mut state) = automaton.start_state(Anchored::No) else {
             return;
         };
         let mut end = 0;
-        while let Some((steps, special)) = run_to_special(dfa, &text[end..], state) {
+        while let Some((steps, special)) = run_to_special(automaton, &text[end..], state) {
             end += steps;
             state = special;
-            if dfa.is_dead(state) {
+            if automaton.is_dead(state) {
                 return;
             }
-            if dfa.is_match(state) {
-                for index in 0..dfa.match_len(state) {
-                    let literal = dfa.match_pattern(state, index);
-                    let start = end.saturating_sub(dfa.pattern_len(literal));
+            if automaton.is_match(state) {
+                for index in 0..automaton.match_len(state) {
+                    let literal = automaton.match_pattern(state, index);
+                    let start = end.saturating_sub(automaton.pattern_len(literal));
                     self.record(literal.as_usize(), start, end, hits);
                 }
             }
@@ -123,24 +135,28 @@ impl LiteralScanner {
     }
 }
 
-/// Runs `dfa` from `state` over `text` up to the first special (match or dead) state: how
-/// many bytes that took, and the state. A function of its own so that the loop keeps its
+/// Runs `automaton` from `state` over `text` up to the first special (match or dead) state:
+/// how many bytes that took, and the state. A function of its own so that the loop keeps its
 /// few variables in registers (a third of the instructions of the loop inlined above);
 /// four bytes a round, which spares three of every four end-of-text tests.
-fn run_to_special(dfa: &DFA, text: &[u8], mut state: StateID) -> Option<(usize, StateID)> {
+fn run_to_special(
+    automaton: &impl Automaton,
+    text: &[u8],
+    mut state: StateID,
+) -> Option<(usize, StateID)> {
     let mut rounds = text.chunks_exact(4);
     for (round, bytes) in rounds.by_ref().enumerate() {
         for (at, &byte) in bytes.iter().enumerate() {
-            state = dfa.next_state(Anchored::No, state, byte);
-            if dfa.is_special(state) {
+            state = automaton.next_state(Anchored::No, state, byte);
+            if automaton.is_special(state) {
                 return Some((round * 4 + at + 1, state));
             }
         }
     }
     let done = text.len() - rounds.remainder().len();
     for (at, &byte) in rounds.remainder().iter().enumerate() {
-        state = dfa.next_state(Anchored::No, state, byte);
-        if dfa.is_special(state) {
+        state = automaton.next_state(Anchored::No, state, byte);
+        if automaton.is_special(state) {
             return Some((done + at + 1, state));
         }
     }
@@ -152,15 +168,17 @@ impl Engine {
         if literals.is_empty() {
             return Engine::Nothing;
         }
-        // The text is normalised (lower case), so the automaton needs no case folding; a DFA
-        // takes one step per byte where an NFA chases failure links.
-        let dfa = DFA::builder()
+        // The text is normalised (lower case), so the automaton needs no case folding. Only
+        // the start state has a transition for every byte (`dense_depth(1)`): it is the one
+        // most bytes of a message go through, and deeper dense states only made the NFA
+        // larger without making it faster.
+        let nfa = NFA::builder()
             .match_kind(MatchKind::Standard)
-            .start_kind(StartKind::Unanchored)
+            .dense_depth(1)
             .prefilter(false)
             .build(literals);
-        if let Ok(dfa) = dfa {
-            return Engine::Dfa(Box::new(dfa));
+        if let Ok(nfa) = nfa {
+            return Engine::Nfa(Box::new(nfa));
         }
         AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
