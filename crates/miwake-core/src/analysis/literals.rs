@@ -15,6 +15,7 @@
 //! the corpus spends about 190 ms in this search instead of about 280 ms.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::contiguous::NFA;
@@ -33,8 +34,11 @@ pub struct LiteralHit {
 #[derive(Debug)]
 pub struct LiteralScanner {
     engine: Engine,
-    /// `owners[i]`: who asked for distinct literal `i`, as (user, index in that user's list).
-    owners: Vec<Vec<(usize, usize)>>,
+    /// `owners[owner_ranges[i]]`: who asked for distinct literal `i`, as (user, index in that
+    /// user's list). One flat list: a vector per literal sent each hit to a heap block of its
+    /// own.
+    owner_ranges: Vec<Range<usize>>,
+    owners: Vec<(usize, usize)>,
     users: usize,
 }
 
@@ -63,9 +67,18 @@ impl LiteralScanner {
                     .push((user, index));
             }
         }
-        let (literals, owners): (Vec<&[u8]>, Vec<_>) = by_literal.into_iter().unzip();
+        let mut literals = Vec::with_capacity(by_literal.len());
+        let mut owner_ranges = Vec::with_capacity(by_literal.len());
+        let mut owners = Vec::new();
+        for (literal, asked_by) in by_literal {
+            literals.push(literal);
+            let from = owners.len();
+            owners.extend(asked_by);
+            owner_ranges.push(from..owners.len());
+        }
         LiteralScanner {
             engine: Engine::build(&literals),
+            owner_ranges,
             owners,
             users: lists.len(),
         }
@@ -120,9 +133,10 @@ impl LiteralScanner {
     }
 
     fn record(&self, literal: usize, start: usize, end: usize, hits: &mut [Vec<LiteralHit>]) {
-        let Some(owners) = self.owners.get(literal) else {
+        let Some(range) = self.owner_ranges.get(literal) else {
             return;
         };
+        let owners = self.owners.get(range.clone()).unwrap_or_default();
         for &(user, index) in owners {
             if let Some(list) = hits.get_mut(user) {
                 list.push(LiteralHit {
