@@ -144,8 +144,8 @@ where
 }
 
 /// A worker's results on their way to the sink, sent in batches: one send per message woke
-/// the sink's thread for every message, a futex call each way that cost about a tenth of a
-/// one-thread scan. Whatever is left is sent when the outbox is dropped, so nothing is lost
+/// the sink's thread for every message, a futex call each way that cost close to a tenth of
+/// a one-thread scan. Whatever is left is sent when the outbox is dropped, so nothing is lost
 /// when the workers stop early.
 struct Outbox<T> {
     tx: mpsc::SyncSender<Vec<Done<T>>>,
@@ -399,5 +399,44 @@ mod tests {
         scan(&entries, &options, &stop, |_| (), |_| count += 1).unwrap();
         assert_eq!(count, 0);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_outbox_sends_full_batches_and_the_rest_when_dropped() {
+        let (tx, rx) = mpsc::sync_channel(4);
+        let mut outbox = Outbox::new(tx);
+        for result in 0..BATCH_MESSAGES + 3 {
+            outbox.push(Done {
+                result,
+                input_bytes: 1,
+            });
+        }
+        let full: Vec<usize> = rx.try_recv().unwrap().iter().map(|d| d.result).collect();
+        assert_eq!(full, (0..BATCH_MESSAGES).collect::<Vec<_>>());
+        assert!(rx.try_recv().is_err(), "three results wait for more");
+        drop(outbox);
+        let rest: Vec<usize> = rx.try_recv().unwrap().iter().map(|d| d.result).collect();
+        assert_eq!(
+            rest,
+            (BATCH_MESSAGES..BATCH_MESSAGES + 3).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn an_outbox_sends_a_batch_whose_oldest_result_waited_too_long() {
+        let (tx, rx) = mpsc::sync_channel(4);
+        let mut outbox = Outbox::new(tx);
+        outbox.push(Done {
+            result: 1,
+            input_bytes: 1,
+        });
+        assert!(rx.try_recv().is_err());
+        std::thread::sleep(BATCH_WAIT);
+        outbox.push(Done {
+            result: 2,
+            input_bytes: 1,
+        });
+        let batch: Vec<i32> = rx.try_recv().unwrap().iter().map(|d| d.result).collect();
+        assert_eq!(batch, vec![1, 2]);
     }
 }
