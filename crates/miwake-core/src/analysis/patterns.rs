@@ -76,6 +76,11 @@ pub struct GatedPatterns {
     /// `inner[p]`: every match of pattern `p` (one of `always`) contains one of its inner
     /// literals ([`Owner::Contains`]), within this reach of its start.
     inner: Vec<Option<Reach>>,
+    /// `end_reach[p]` for a pattern `p` with prefix and suffix literals and a longest match.
+    end_reach: Vec<Option<EndReach>>,
+    /// The suffix literals of the patterns with an [`EndReach`], by their index in
+    /// `literals`, each pattern's in ascending order.
+    suffix_literals: Vec<usize>,
     patterns: Vec<LazyRegex>,
     caches: Pool<SearchCaches, fn() -> SearchCaches>,
 }
@@ -141,6 +146,15 @@ impl LiteralOwners {
     }
 }
 
+/// Where a match of a pattern with prefix and suffix literals can end: with one of its
+/// suffix literals, at most `max_len` bytes (its longest match) from where it starts.
+#[derive(Debug)]
+struct EndReach {
+    max_len: usize,
+    /// Where the pattern's suffix literals are in [`GatedPatterns::suffix_literals`].
+    suffixes: Range<usize>,
+}
+
 /// How far a match can extend around the start of the inner literal it contains: at most
 /// `before` bytes before it and `after` bytes from it on (`None`: no limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +197,7 @@ impl GatedPatterns {
         let mut gates = Vec::new();
         let mut always = Vec::new();
         let mut inner = Vec::new();
+        let mut end_reach = Vec::new();
         let mut slots = 0;
         for (index, pattern) in sources.into_iter().enumerate() {
             let source = prepare(pattern);
@@ -198,7 +213,9 @@ impl GatedPatterns {
             let regex = LazyRegex::new(source, &parsed, &mut slots);
             let mut reach = None;
             let mut gate = 0;
-            match literals(&hir, ExtractKind::Prefix) {
+            let prefix_literals = literals(&hir, ExtractKind::Prefix);
+            let prefixed = prefix_literals.is_some();
+            match prefix_literals {
                 Some(literals) => {
                     for literal in literals {
                         add_owner(literal, Owner::Starts(index));
@@ -220,8 +237,15 @@ impl GatedPatterns {
                     }
                 }
             }
-            inner.push(reach);
             let suffixes = literals(&hir, ExtractKind::Suffix);
+            let bounded = (prefixed && suffixes.is_some())
+                .then(|| max_len_ignoring_case(&hir))
+                .flatten();
+            end_reach.push(bounded.map(|max_len| EndReach {
+                max_len,
+                suffixes: 0..0,
+            }));
+            inner.push(reach);
             if suffixes.is_some() {
                 gate |= SUFFIX_GATE;
             }
@@ -230,6 +254,22 @@ impl GatedPatterns {
                 add_owner(literal, Owner::Ends(index));
             }
             patterns.push(regex);
+        }
+        let mut suffixes_of: Vec<Vec<usize>> = vec![Vec::new(); end_reach.len()];
+        for (literal, owners) in owners_by_literal.values().enumerate() {
+            for &owner in owners {
+                if let Owner::Ends(pattern) = owner {
+                    suffixes_of[pattern].push(literal);
+                }
+            }
+        }
+        let mut suffix_literals = Vec::new();
+        for (reach, suffixes) in end_reach.iter_mut().zip(suffixes_of) {
+            if let Some(reach) = reach {
+                let from = suffix_literals.len();
+                suffix_literals.extend(suffixes);
+                reach.suffixes = from..suffix_literals.len();
+            }
         }
         let (literals, literal_owners): (Vec<Vec<u8>>, Vec<LiteralOwners>) = owners_by_literal
             .into_iter()
@@ -241,6 +281,8 @@ impl GatedPatterns {
             gates,
             always,
             inner,
+            end_reach,
+            suffix_literals,
             patterns,
             caches: Pool::new(SearchCaches::default),
         })
@@ -267,7 +309,8 @@ impl GatedPatterns {
     /// Every place a prefix literal of a pattern starts in a text, and which patterns may
     /// match at all, from every occurrence of [`Self::literals`] in it (overlapping ones
     /// included, in the order [`super::literals::LiteralScanner`] reports them). Every match
-    /// of a pattern with prefix literals starts at one of them.
+    /// of a pattern with prefix literals starts at one of them; a place is left out when
+    /// no suffix literal of the pattern lies where a match from there would end.
     pub fn candidates(&self, hits: &[LiteralHit]) -> Candidates {
         // Which patterns are possible first: most prefix literal hits belong to patterns
         // that are not, and are never recorded.
@@ -297,12 +340,33 @@ impl GatedPatterns {
             for &(pattern, starts) in &owners.places {
                 if !starts {
                     found.inner_starts.push((pattern, hit.start));
-                } else if found.possible[pattern] {
+                } else if found.possible[pattern] && self.may_end_after(pattern, hit.start, hits) {
                     found.starts.push((pattern, hit.start));
                 }
             }
         }
         found
+    }
+
+    /// Whether a match of `pattern` starting at `start` could end with one of its suffix
+    /// literals: every match ends with one, which starts at or after the match's start and
+    /// ends at most the pattern's longest match after it. Most places where a common prefix
+    /// literal (`you`, `20`) starts are ruled out here instead of by a search that fails.
+    /// `hits` are in the order the scanner reports them, by where they end.
+    fn may_end_after(&self, pattern: usize, start: usize, hits: &[LiteralHit]) -> bool {
+        let Some(Some(reach)) = self.end_reach.get(pattern) else {
+            return true;
+        };
+        let suffixes = self
+            .suffix_literals
+            .get(reach.suffixes.clone())
+            .unwrap_or_default();
+        let limit = start.saturating_add(reach.max_len);
+        let from = hits.partition_point(|hit| hit.end <= start);
+        hits[from..]
+            .iter()
+            .take_while(|hit| hit.end <= limit)
+            .any(|hit| hit.start >= start && suffixes.binary_search(&hit.literal).is_ok())
     }
 
     /// Where the leftmost-first match of `pattern` that starts exactly at `at` ends.
@@ -727,9 +791,11 @@ fn class_max_len_ignoring_case(class: &Class) -> Option<usize> {
     if size > MAX_CLASS_TO_FOLD {
         return Some(4);
     }
-    let mut folded = class.clone();
-    folded.try_case_fold_simple().ok()?;
-    folded.maximum_len()
+    unicode
+        .ranges()
+        .iter()
+        .flat_map(|range| range.start()..=range.end())
+        .try_fold(0, |most, c| Some(most.max(char_max_len_ignoring_case(c)?)))
 }
 
 /// The longest case variant of a literal; bytes that are not UTF-8 stay one byte.
@@ -737,13 +803,33 @@ fn literal_max_len_ignoring_case(bytes: &[u8]) -> Option<usize> {
     let mut total = 0usize;
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            let mut class = Class::Unicode(ClassUnicode::new([ClassUnicodeRange::new(c, c)]));
-            class.try_case_fold_simple().ok()?;
-            total = total.checked_add(class.maximum_len()?)?;
+            total = total.checked_add(char_max_len_ignoring_case(c)?)?;
         }
         total = total.checked_add(chunk.invalid().len())?;
     }
     Some(total)
+}
+
+/// The longest UTF-8 form of `c` and its case variants. Only characters that have a case
+/// mapping are folded: folding builds a class, which cost more than the rest of loading the
+/// knowledge's longest matches together.
+fn char_max_len_ignoring_case(c: char) -> Option<usize> {
+    match c {
+        'k' | 'K' => Some(3), // the Kelvin sign
+        's' | 'S' => Some(2), // the long s
+        _ if c.is_ascii() || is_caseless(c) => Some(c.len_utf8()),
+        _ => {
+            let mut class = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
+            class.try_case_fold_simple().ok()?;
+            Class::Unicode(class).maximum_len()
+        }
+    }
+}
+
+/// Whether `c` is its own upper and lower case, as all kana and kanji are. Case folding
+/// never maps such a character to another (a test checks every character).
+fn is_caseless(c: char) -> bool {
+    c.to_lowercase().eq([c]) && c.to_uppercase().eq([c])
 }
 
 /// The literals one of which every match of `pattern` starts (`Prefix`) or ends (`Suffix`)
@@ -837,6 +923,27 @@ mod tests {
     }
 
     #[test]
+    fn a_start_is_left_out_when_no_suffix_literal_ends_within_the_longest_match() {
+        let p =
+            GatedPatterns::compile(["gift card.{0,10}review", "gift.*review"]).expect("compiles");
+        let near = p.candidates_in("gift card, review");
+        assert_eq!(near.starts, vec![(1, 0), (0, 0)]);
+        let far = p.candidates_in("gift card for you to keep, or to give away to a friend; review");
+        assert_eq!(
+            far.starts,
+            vec![(1, 0)],
+            "the unbounded pattern is still searched"
+        );
+        let before = p.candidates_in("review the gift card");
+        assert_eq!(
+            before.starts,
+            vec![(1, 11)],
+            "a suffix before the start is no end"
+        );
+        assert_eq!(before.possible, vec![true, true]);
+    }
+
+    #[test]
     fn a_pattern_whose_suffix_literals_are_absent_is_not_run() {
         let p =
             GatedPatterns::compile(["gift card.{0,10}review", ".{0,3}pincode"]).expect("compiles");
@@ -899,7 +1006,36 @@ mod tests {
         r"[0-9]+日以内に.{0,5}(確認|更新)",
     ];
 
+    const PREFIXED: [&str; 5] = [
+        r"(you|we).{0,8}(won|win)",
+        r"(your|our) (card|account)",
+        r"ki.{0,3}ey",
+        r"20[0-9]{2}年",
+        r"you.*won",
+    ];
+
     proptest! {
+        /// Leaving starts out where no suffix literal is in reach loses no match.
+        #[test]
+        fn patterns_with_prefixes_match_where_a_regex_set_finds_them(
+            text in "(you|won|win|your|our| card| account|20|年|ki|ey|[a-z0-9 ]){0,16}",
+        ) {
+            let p = GatedPatterns::compile(PREFIXED).expect("compiles");
+            prop_assert!(p.always.is_empty());
+            let set = meta::Regex::builder()
+                .syntax(syntax::Config::new().case_insensitive(true))
+                .configure(meta::Config::new().match_kind(regex_automata::MatchKind::All))
+                .build_many(&PREFIXED.map(prepare))
+                .expect("builds");
+            let mut found = regex_automata::PatternSet::new(PREFIXED.len());
+            set.which_overlapping_matches(&Input::new(&text), &mut found);
+            let mut expected = vec![false; PREFIXED.len()];
+            for id in found.iter() {
+                expected[id.as_usize()] = true;
+            }
+            prop_assert_eq!(p.which_match_in(&text), expected);
+        }
+
         /// What `unanchored_that_match` replaces: one regex set over all of them, searched
         /// whenever one is possible, narrowed to the possible ones.
         #[test]
@@ -1020,6 +1156,27 @@ mod tests {
     }
 
     #[test]
+    fn caseless_characters_and_ascii_fold_as_assumed() {
+        let caseless: Vec<ClassUnicodeRange> = ('\0'..=char::MAX)
+            .filter(|&c| is_caseless(c) && !c.is_ascii())
+            .map(|c| ClassUnicodeRange::new(c, c))
+            .collect();
+        let class = ClassUnicode::new(caseless);
+        let mut folded = class.clone();
+        folded.case_fold_simple();
+        assert_eq!(folded, class, "no caseless character has a case variant");
+        for c in (0..=127u8).map(char::from) {
+            let mut variants = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
+            variants.case_fold_simple();
+            assert_eq!(
+                Class::Unicode(variants).maximum_len(),
+                char_max_len_ignoring_case(c),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
     fn maximum_lengths_count_case_variants() {
         let len = |pattern| max_len_ignoring_case(&parse(pattern));
         assert_eq!(len("k"), Some(3), "the Kelvin sign");
@@ -1029,6 +1186,8 @@ mod tests {
         assert_eq!(len("line ?id"), Some(7));
         assert_eq!(len(r"\b.{0,3}é"), Some(14));
         assert_eq!(len("確認"), Some(6));
+        assert_eq!(len("ſ"), Some(2));
+        assert_eq!(len("(?i)Ω"), Some(3), "the Ohm sign");
         assert_eq!(len("a+"), None);
     }
 
