@@ -69,6 +69,14 @@ impl LiteralScanner {
     /// `lists[user]` is one user's literals; a literal may appear in several lists, or
     /// several times in one. Empty literals are never found.
     pub fn new<S: AsRef<[L]>, L: AsRef<[u8]>>(lists: &[S]) -> Self {
+        Self::with_engine(lists, Engine::build)
+    }
+
+    /// [`Self::new`] with the automaton that `build` makes of the distinct literals.
+    fn with_engine<S: AsRef<[L]>, L: AsRef<[u8]>>(
+        lists: &[S],
+        build: fn(&[&[u8]]) -> Engine,
+    ) -> Self {
         let mut by_literal: BTreeMap<&[u8], Vec<(usize, usize)>> = BTreeMap::new();
         for (user, list) in lists.iter().enumerate() {
             for (index, literal) in list.as_ref().iter().enumerate() {
@@ -91,7 +99,7 @@ impl LiteralScanner {
             owner_ranges.push(from..owners.len());
         }
         LiteralScanner {
-            engine: Engine::build(&literals),
+            engine: build(&literals),
             owner_ranges,
             owners,
             users: lists.len(),
@@ -156,6 +164,10 @@ impl Engine {
         if let Ok(automaton) = DoubleArrayAhoCorasick::with_values(numbered) {
             return Engine::DoubleArray(automaton);
         }
+        Engine::other(literals)
+    }
+
+    fn other(literals: &[&[u8]]) -> Engine {
         AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .build(literals)
@@ -211,6 +223,13 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_knowledge_is_searched_with_a_double_array() {
+        let analyzer = crate::Analyzer::embedded().expect("the shipped knowledge loads");
+        let engine = &analyzer.literal_scanner().engine;
+        assert!(matches!(engine, Engine::DoubleArray(_)), "{engine:?}");
+    }
+
+    #[test]
     fn no_literals_find_nothing() {
         assert_eq!(scan(&[vec![], vec![]], "text"), vec![vec![], vec![]]);
     }
@@ -231,6 +250,17 @@ mod tests {
             text in "([abc ]|発送|しました){0,40}",
         ) {
             prop_assert_eq!(scan(&lists, &text), one_search_per_user(&lists, &text));
+        }
+
+        /// The automaton for literal sets a double array cannot hold reports the same.
+        #[test]
+        fn the_fallback_automaton_finds_the_same(
+            lists in prop::collection::vec(prop::collection::vec(literal(), 0..8), 1..4),
+            text in "([abc ]|発送|しました){0,40}",
+        ) {
+            let fallback = LiteralScanner::with_engine(&lists, Engine::other);
+            prop_assert!(matches!(fallback.engine, Engine::Other(_)));
+            prop_assert_eq!(fallback.scan(&text), scan(&lists, &text));
         }
     }
 }

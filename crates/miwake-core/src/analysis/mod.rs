@@ -101,6 +101,11 @@ impl Analyzer {
         Self::new(Knowledge::embedded()?)
     }
 
+    #[cfg(test)]
+    pub(crate) fn literal_scanner(&self) -> &LiteralScanner {
+        &self.literals
+    }
+
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
