@@ -1006,6 +1006,19 @@ mod tests {
         r"[0-9]+日以内に.{0,5}(確認|更新)",
     ];
 
+    /// Which of `patterns` match somewhere in `text`, by one regex set over them all.
+    fn matched_by_a_regex_set(patterns: &[&str], text: &str) -> Vec<usize> {
+        let prepared: Vec<String> = patterns.iter().map(|p| prepare(p)).collect();
+        let set = meta::Regex::builder()
+            .syntax(syntax::Config::new().case_insensitive(true))
+            .configure(meta::Config::new().match_kind(regex_automata::MatchKind::All))
+            .build_many(&prepared)
+            .expect("builds");
+        let mut found = regex_automata::PatternSet::new(patterns.len());
+        set.which_overlapping_matches(&Input::new(text), &mut found);
+        found.iter().map(|id| id.as_usize()).collect()
+    }
+
     const PREFIXED: [&str; 5] = [
         r"(you|we).{0,8}(won|win)",
         r"(your|our) (card|account)",
@@ -1022,16 +1035,9 @@ mod tests {
         ) {
             let p = GatedPatterns::compile(PREFIXED).expect("compiles");
             prop_assert!(p.always.is_empty());
-            let set = meta::Regex::builder()
-                .syntax(syntax::Config::new().case_insensitive(true))
-                .configure(meta::Config::new().match_kind(regex_automata::MatchKind::All))
-                .build_many(&PREFIXED.map(prepare))
-                .expect("builds");
-            let mut found = regex_automata::PatternSet::new(PREFIXED.len());
-            set.which_overlapping_matches(&Input::new(&text), &mut found);
             let mut expected = vec![false; PREFIXED.len()];
-            for id in found.iter() {
-                expected[id.as_usize()] = true;
+            for i in matched_by_a_regex_set(&PREFIXED, &text) {
+                expected[i] = true;
             }
             prop_assert_eq!(p.which_match_in(&text), expected);
         }
@@ -1045,16 +1051,8 @@ mod tests {
             let p = GatedPatterns::compile(UNANCHORED).expect("compiles");
             prop_assert_eq!(&p.always, &vec![0, 1, 2, 3, 4]);
             let candidates = p.candidates_in(&text);
-            let set = meta::Regex::builder()
-                .syntax(syntax::Config::new().case_insensitive(true))
-                .configure(meta::Config::new().match_kind(regex_automata::MatchKind::All))
-                .build_many(&UNANCHORED.map(prepare))
-                .expect("builds");
-            let mut found = regex_automata::PatternSet::new(UNANCHORED.len());
-            set.which_overlapping_matches(&Input::new(&text), &mut found);
-            let expected: Vec<usize> = found
-                .iter()
-                .map(|id| id.as_usize())
+            let expected: Vec<usize> = matched_by_a_regex_set(&UNANCHORED, &text)
+                .into_iter()
                 .filter(|&i| candidates.possible[i])
                 .collect();
             prop_assert_eq!(p.unanchored_that_match(&text, &candidates), expected);
